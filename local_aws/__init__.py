@@ -1,0 +1,6 @@
+"""The local AWS emulator: moto's server, extended where moto lacks what real AWS does.
+
+Start it with ``python -m local_aws`` (see ``local_aws/__main__.py``) or, from tests,
+``local_aws.server.start()``. Extensions to moto live in ``local_aws/extensions`` and are
+listed in ``local_aws/EXTENSIONS.md``; each keeps botocore's request and response shapes.
+"""

@@ -1,0 +1,84 @@
+"""Count the AWS API calls an emulator answers, by service and action.
+
+The WSGI middleware records one entry per request. ``/_local_aws/calls`` returns the
+record as JSON (GET) or clears it (DELETE). A call is a *write* unless its action reads
+(Describe*, List*, Get*, Head*, or a GET/HEAD on a REST API).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from urllib.parse import parse_qs
+
+READ_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup", "Search")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+CONTROL_PATH = "/_local_aws/calls"
+
+
+def is_write(action: str) -> bool:
+    """True when an action changes state in the account.
+
+    Query and JSON protocols name the action; REST protocols (S3, EFS) are recorded as
+    ``"<METHOD> <first path segment>"`` and write unless the method is GET or HEAD.
+    """
+    method, _, rest = action.partition(" ")
+    if rest:
+        return method not in ("GET", "HEAD")
+    return not action.startswith(READ_PREFIXES)
+
+
+def _service(environ: dict) -> str:
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "unsigned"
+
+
+def _action(environ: dict, body: bytes) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    path = environ.get("PATH_INFO", "/")
+    return f"{environ.get('REQUEST_METHOD', 'GET')} {path.split('/')[1] if path != '/' else '/'}"
+
+
+class CallCounter:
+    """WSGI middleware that records (service, action, write) for every request."""
+
+    def __init__(self, app):
+        self.app = app
+        self.calls: list[dict] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == CONTROL_PATH:
+            return self._control(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = _action(environ, body)
+        entry = {
+            "service": _service(environ),
+            "action": action,
+            "write": is_write(action),
+        }
+        with self._lock:
+            self.calls.append(entry)
+        return self.app(environ, start_response)
+
+    def _control(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "DELETE":
+            with self._lock:
+                self.calls.clear()
+        with self._lock:
+            payload = json.dumps(self.calls).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [payload]
