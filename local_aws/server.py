@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# AMIs are never used here and loading them makes every fresh EC2 region take ~1 s.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 LOOPBACK = "127.0.0.1"
 
@@ -66,4 +68,15 @@ def start(port: int = 0) -> Emulator:
     server = make_server(LOOPBACK, port, build_app(), threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="local-aws", daemon=True)
     thread.start()
-    return Emulator(url=f"http://{LOOPBACK}:{server.server_port}", _server=server, _thread=thread)
+    emulator = Emulator(url=f"http://{LOOPBACK}:{server.server_port}", _server=server, _thread=thread)
+    reset_state(emulator.url)
+    return emulator
+
+
+def reset_state(url: str) -> None:
+    """Forget every resource. moto keeps its accounts in module globals, so an emulator
+    started in a process that ran one before would otherwise inherit that one's account."""
+    request = urllib.request.Request(url.rstrip("/") + "/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - loopback only
+        pass
+    fetch_calls(url, reset=True)

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""Filters for the network layer: input checks and security-group rule tables."""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+
+def _net(value):
+    try:
+        return ipaddress.ip_network(str(value), strict=True)
+    except ValueError:
+        return None
+
+
+def network_problems(cfg: dict) -> list[str]:
+    """Every reason the network inventory cannot be built, each naming the variable and value.
+
+    ``cfg`` holds the network role's variables without their ``network_`` prefix.
+    """
+    problems: list[str] = []
+    vpc = _net(cfg.get("vpc_cidr"))
+    if vpc is None:
+        problems.append(f"network_vpc_cidr={cfg.get('vpc_cidr')!r} is not a valid CIDR block (e.g. 10.0.0.0/16)")
+    elif not (16 <= vpc.prefixlen <= 28) or vpc.version != 4:
+        problems.append(f"network_vpc_cidr={cfg['vpc_cidr']!r} must be an IPv4 block from /16 to /28 (AWS limit)")
+    azs = list(cfg.get("availability_zones") or [])
+    if len(set(azs)) < 2:
+        problems.append(f"network_availability_zones={azs!r} needs at least two distinct AZs for high availability")
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for tier in ("private", "data", "alb"):
+        name = f"network_{tier}_subnet_cidrs"
+        cidrs = list(cfg.get(f"{tier}_subnet_cidrs") or [])
+        if len(cidrs) != len(azs):
+            problems.append(f"{name}={cidrs!r} must have one subnet per availability zone ({len(azs)})")
+        for cidr in cidrs:
+            net = _net(cidr)
+            if net is None:
+                problems.append(f"{name} has {cidr!r}, which is not a valid CIDR block")
+                continue
+            if vpc is not None and not net.subnet_of(vpc):
+                problems.append(f"{name} has {cidr!r}, which is outside network_vpc_cidr={cfg['vpc_cidr']!r}")
+            for other_name, other in seen:
+                if net.overlaps(other):
+                    problems.append(f"{name} has {cidr!r}, which overlaps {other} in {other_name}")
+            seen.append((name, net))
+    if cfg.get("nat_gateway"):
+        problems.append(
+            "network_nat_gateway=true: this platform has no NAT gateway by design (ADR-001); "
+            "AWS is reached through VPC endpoints. Remove the variable or set it to false"
+        )
+    if cfg.get("internet_gateway"):
+        problems.append(
+            "network_internet_gateway=true: the VPC has no internet gateway and no route to the internet "
+            "by design (ADR-001). Remove the variable or set it to false"
+        )
+    if cfg.get("alb_scheme", "internal") != "internal":
+        problems.append(
+            f"network_alb_scheme={cfg.get('alb_scheme')!r}: the ALB is internal only (ADR-006); "
+            "a public ALB would need an internet gateway"
+        )
+    for name in ("corporate_cidrs", "idp_cidrs"):
+        for cidr in cfg.get(name) or []:
+            net = _net(cidr)
+            if net is None:
+                problems.append(f"network_{name} has {cidr!r}, which is not a valid CIDR block")
+            elif net.prefixlen == 0:
+                problems.append(f"network_{name} has {cidr!r}: an open range is not allowed (no 0.0.0.0/0 or ::/0)")
+    if cfg.get("idp_cidrs") and not cfg.get("idp_route_target"):
+        problems.append(
+            "network_idp_cidrs is set but network_idp_route_target is empty: name the transit gateway "
+            "(tgw-...) or virtual private gateway (vgw-...) that routes to the IdP"
+        )
+    target = cfg.get("idp_route_target") or ""
+    if target and not target.startswith(("tgw-", "vgw-")):
+        problems.append(
+            f"network_idp_route_target={target!r} must be a transit gateway (tgw-...) or virtual private "
+            "gateway (vgw-...); internet and NAT gateways are not allowed"
+        )
+    return problems
+
+
+def _rule_description(group: str, direction: str, peer: str, port) -> str:
+    return f"{group}-{direction}-{peer}-tcp-{port}"
+
+
+def security_group_specs(table: dict, prefix: str, prefix_list_ids: dict | None = None) -> list[dict]:
+    """Turn the role's rule table into amazon.aws.ec2_security_group arguments.
+
+    Each entry of ``table`` is ``{short name: {description, ingress: [...], egress: [...]}}``; a
+    rule has ``port`` and one of ``groups`` (short names), ``cidrs`` (+ ``peer``) or
+    ``prefix_list`` (a key of ``prefix_list_ids``). Rule descriptions follow the seed's
+    ``{service}-{direction}-{source/dest}-{protocol}-{port}`` convention.
+    """
+    prefix_list_ids = prefix_list_ids or {}
+    specs = []
+    for short, group in table.items():
+        spec = {"short": short, "name": f"{prefix}-{short}", "description": group["description"]}
+        for direction, key in (("ingress", "rules"), ("egress", "rules_egress")):
+            rules = []
+            for rule in group.get(direction) or []:
+                port = int(rule["port"])
+                base = {"proto": "tcp", "from_port": port, "to_port": port}
+                for peer in rule.get("groups") or []:
+                    desc = _rule_description(short, direction, peer, port)
+                    rules.append({**base, "group_name": f"{prefix}-{peer}", "rule_desc": desc})
+                for cidr in rule.get("cidrs") or []:
+                    desc = _rule_description(short, direction, rule.get("peer", "cidr"), port)
+                    rules.append({**base, "cidr_ip": cidr, "rule_desc": desc})
+                if rule.get("prefix_list"):
+                    desc = _rule_description(short, direction, rule["prefix_list"], port)
+                    pl_id = prefix_list_ids.get(rule["prefix_list"], f"<{rule['prefix_list']} prefix list>")
+                    rules.append({**base, "ip_prefix": pl_id, "rule_desc": desc})
+            spec[key] = rules
+        specs.append(spec)
+    return specs
+
+
+def route_specs(cidrs: list, target: str) -> list[dict]:
+    """Routes for amazon.aws.ec2_vpc_route_table: each CIDR via the transit or virtual private gateway."""
+    key = "transit_gateway_id" if str(target).startswith("tgw-") else "gateway_id"
+    return [{"dest": cidr, key: target} for cidr in cidrs or []]
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "network_problems": network_problems,
+            "security_group_specs": security_group_specs,
+            "route_specs": route_specs,
+        }

@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""What every pathwai.airflow_ecs module shares: retrying clients, paginated reads, diffs."""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling and eventual-consistency codes worth a jittered retry on top of botocore's own.
+RETRY_CODES = ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"]
+
+
+def retrying_client(module, service: str, extra_codes: list[str] | None = None):
+    """A boto3 client whose calls retry with jittered backoff when given ``aws_retry=True``."""
+    decorator = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=RETRY_CODES + (extra_codes or []))
+    return module.client(service, retry_decorator=decorator)
+
+
+@AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=RETRY_CODES)
+def paginate(client, operation: str, **params) -> dict:
+    """Every page of ``operation`` merged into one result (botocore's build_full_result)."""
+    return client.get_paginator(operation).paginate(**params).build_full_result()
+
+
+def diff_result(before, after) -> dict:
+    """Ansible's ``diff`` structure (shown by ``--diff``)."""
+    return {"before": before, "after": after}
