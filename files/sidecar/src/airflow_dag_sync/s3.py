@@ -129,7 +129,7 @@ def parse_list_page(body: bytes) -> tuple[list[tuple[str, str, int, str]], bool,
     return contents, truncated, token, encoded
 
 
-def list_prefix(s3, bucket: str, prefix: str) -> tuple[dict[str, Remote], int]:
+def list_prefix(s3, bucket: str, prefix: str, page_size: int = 1000) -> tuple[dict[str, Remote], int]:
     """Every object under ``prefix``: ({key relative to prefix: Remote}, pages).
 
     The whole listing is read before anything is returned: a failure on any page raises,
@@ -140,7 +140,7 @@ def list_prefix(s3, bucket: str, prefix: str) -> tuple[dict[str, Remote], int]:
     pages = 0
     cut = len(prefix)
     while True:
-        params = {"Bucket": bucket, "Prefix": prefix, "EncodingType": "url"}
+        params = {"Bucket": bucket, "Prefix": prefix, "EncodingType": "url", "MaxKeys": page_size}
         if token:
             params["ContinuationToken"] = token
         page = s3.list_objects_v2(**params)

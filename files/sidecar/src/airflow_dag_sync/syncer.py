@@ -113,6 +113,7 @@ class Syncer:
         self.tree_size_at_full = len(self.manifest)
         self.event_deletes_since_full = 0
         self._skipped_seen: frozenset[str] = frozenset()
+        self.list_page_size = 1000  # S3's maximum; tests lower it to exercise pagination
 
     def close(self) -> None:
         self._abort.set()
@@ -127,7 +128,10 @@ class Syncer:
         listing_started = time.time()
         res.lag_s = listing_started - (self.last_good_listing or self.started)
         try:
-            listing, res.list_pages = list_prefix(self.s3, self.config.bucket, self.config.prefix)
+            self.tree.check_quick()
+            listing, res.list_pages = list_prefix(
+                self.s3, self.config.bucket, self.config.prefix, self.list_page_size
+            )
             remote = self._valid(listing)
             res.objects, res.skipped = len(remote), len(listing) - len(remote)
             local = self.tree.walk() if walk else None
@@ -354,6 +358,9 @@ class Syncer:
             return
         manifest = self.manifest
         now = time.time()
+        # Pickup latency only for objects put since the previous good listing (not for the
+        # first sync, nor for old objects fetched again because the local copy was damaged).
+        since = (self.last_good_listing - 2.0) if self.last_good_listing is not None else float("inf")
         failures: list[tuple[str, str, str]] = []
         try:
             for rel in deletes:
@@ -382,7 +389,7 @@ class Syncer:
                 else:
                     res.added += 1
                 res.bytes += item.size
-                if item.last_modified is not None:
+                if item.last_modified is not None and item.last_modified >= since:
                     pickup = max(0.0, now - item.last_modified)
                     res.pickup_s = pickup if res.pickup_s is None else max(res.pickup_s, pickup)
         finally:

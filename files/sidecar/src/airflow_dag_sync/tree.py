@@ -85,6 +85,11 @@ class LocalTree:
                 " renames into the tree would not be atomic"
             )
 
+    def check_quick(self) -> None:
+        """Two stats per cycle: a vanished mount is noticed even when nothing changes."""
+        if not (os.path.isdir(self.dest) and os.path.isdir(self.tmp_dir)):
+            self.check()
+
     def clean_tmp(self) -> int:
         """Remove temporary files left by a killed process; returns how many."""
         removed = 0
