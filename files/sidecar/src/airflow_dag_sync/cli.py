@@ -24,6 +24,26 @@ _SENTINEL = object()
 _random = random.SystemRandom()
 
 
+class Cadence:
+    """Delay before the next cycle: interval + U(0, jitter); after ``backoff_after``
+    consecutive no-op cycles U(backoff_min, backoff_max); any change resets it. Failed
+    or refused cycles retry at the base cadence without touching the no-op count."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.noop_streak = 0
+
+    def next_delay(self, result: str) -> float:
+        c = self.config
+        if result == "ok":
+            self.noop_streak = 0
+        elif result == "noop":
+            self.noop_streak += 1
+            if self.noop_streak >= c.backoff_after:
+                return _random.uniform(c.backoff_min, c.backoff_max)
+        return c.interval + _random.uniform(0.0, c.jitter)
+
+
 class Runner:
     def __init__(self, config: Config, stop: threading.Event):
         from airflow_dag_sync.metrics import MetricsPublisher
@@ -41,7 +61,7 @@ class Runner:
         self.syncer = Syncer(config, self.tree, s3, counter, stop)
         self.metrics = MetricsPublisher(session, config.metric_namespace, config.environment, config.metrics)
         self.auth_failures = 0
-        self.noop_streak = 0
+        self.cadence = Cadence(config)
         self.events: queue.Queue = queue.Queue()
         log(
             "started",
@@ -87,14 +107,7 @@ class Runner:
         return None
 
     def _sleep_after(self, res) -> float:
-        c = self.config
-        if res.result in ("ok",):
-            self.noop_streak = 0
-        elif res.result == "noop":
-            self.noop_streak += 1
-        if res.result == "noop" and self.noop_streak >= c.backoff_after:
-            return _random.uniform(c.backoff_min, c.backoff_max)
-        return c.interval + _random.uniform(0.0, c.jitter)
+        return self.cadence.next_delay(res.result)
 
     # -- poll mode -------------------------------------------------------------------------
     def run(self, once: bool = False) -> int:
@@ -178,7 +191,12 @@ class Runner:
                 rels |= parsed[0]
                 times += parsed[1]
             if unknown:
-                log("queue_messages_ignored", level="warning", count=unknown, reason="not an S3 event notification")
+                log(
+                    "queue_messages_ignored",
+                    level="warning",
+                    count=unknown,
+                    reason="not an S3 event notification",
+                )
             if rels:
                 res = self.syncer.sync_keys(rels)
                 if res.result == "stopped":
@@ -209,8 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="airflow-dag-sync",
         description="Keep a local directory equal to s3://$DAGS_BUCKET/$ENV/ (see README).",
     )
-    parser.add_argument("--once", action="store_true", help="run one full cycle and exit (0 good, else 1/2/3)")
-    parser.add_argument("--health", action="store_true", help="container health check: is the health file fresh?")
+    parser.add_argument(
+        "--once", action="store_true", help="run one full cycle and exit (0 good, else 1/2/3)"
+    )
+    parser.add_argument(
+        "--health", action="store_true", help="container health check: is the health file fresh?"
+    )
     parser.add_argument("--version", action="version", version=__version__)
     args = parser.parse_args(argv)
 

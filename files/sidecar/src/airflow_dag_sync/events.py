@@ -8,6 +8,7 @@ A full reconcile still runs every ``DAG_SYNC_RECONCILE_INTERVAL`` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -50,10 +51,8 @@ def parse_message(body: str, bucket: str, prefix: str) -> tuple[set[str], list[f
         if not key.startswith(prefix):
             continue
         rels.add(key[len(prefix) :])
-        try:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
             times.append(datetime.fromisoformat(record["eventTime"]).timestamp())
-        except (KeyError, TypeError, ValueError):
-            pass
     return rels, times
 
 
@@ -78,7 +77,7 @@ class Poller(threading.Thread):
                     MaxNumberOfMessages=10,
                     WaitTimeSeconds=self.wait,
                 )
-            except Exception as exc:  # noqa: BLE001 - logged, retried; full cycles still run
+            except Exception as exc:
                 failures += 1
                 log("queue_poll_failed", level="warning", error=f"{type(exc).__name__}: {exc}"[:300])
                 self.stop.wait(min(5.0 * failures, 30.0))
@@ -96,5 +95,5 @@ class Poller(threading.Thread):
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)]
             try:
                 self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            except Exception as exc:  # noqa: BLE001 - they come back after the visibility timeout
+            except Exception as exc:
                 log("queue_delete_failed", level="warning", error=f"{type(exc).__name__}: {exc}"[:300])

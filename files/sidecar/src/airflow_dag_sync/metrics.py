@@ -14,6 +14,7 @@ Namespace ``Airflow/DagSync`` (``DAG_SYNC_METRIC_NAMESPACE``), dimension
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -56,10 +57,9 @@ class MetricsPublisher:
         if pickup_s is not None:
             data.append(self._datum(PICKUP, pickup_s, now))
         if data:
-            try:
+            # CloudWatch unreachable for a long time: drop, never block the sync.
+            with contextlib.suppress(queue.Full):
                 self._queue.put_nowait(data)
-            except queue.Full:
-                pass  # CloudWatch unreachable for a long time: drop, never block the sync
 
     def _datum(self, name: str, value: float, now: float) -> dict:
         return {
@@ -78,7 +78,7 @@ class MetricsPublisher:
             try:
                 self._client.put_metric_data(Namespace=self.namespace, MetricData=data)
                 self.sent += 1
-            except Exception as exc:  # noqa: BLE001 - metrics are best effort
+            except Exception as exc:
                 if time.monotonic() - self._last_error_log > 600 or not self._last_error_log:
                     self._last_error_log = time.monotonic()
                     log("metrics_failed", level="warning", error=f"{type(exc).__name__}: {exc}"[:300])

@@ -8,6 +8,7 @@ listing page, a failed download, a refused plan or SIGTERM leave the tree as it 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -25,7 +26,7 @@ GONE = "gone"
 UNCHANGED = "unchanged"
 
 
-class Stopped(Exception):  # noqa: N818 - a control-flow signal, not an error
+class Stopped(Exception):
     """SIGTERM arrived (or the cycle was aborted): stop without touching the tree."""
 
 
@@ -164,7 +165,7 @@ class Syncer:
             res.result = "stopped"
         except DestinationError:
             raise
-        except Exception as exc:  # noqa: BLE001 - every other failure keeps the tree and retries
+        except Exception as exc:
             self._failed(res, exc)
         finally:
             res.duration_s = time.monotonic() - t0
@@ -196,7 +197,7 @@ class Syncer:
                     "keys_skipped",
                     level="warning",
                     count=len(skipped),
-                    reason="folder marker, '.'/'..'/empty segment, reserved name, too long, or file/folder clash",
+                    reason="folder marker, bad or reserved segment, or file/dir clash",
                     sample=sorted(skipped)[:20],
                 )
         return valid
@@ -266,7 +267,7 @@ class Syncer:
             res.result = "stopped"
         except DestinationError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed(res, exc)
         finally:
             res.duration_s = time.monotonic() - t0
@@ -285,7 +286,7 @@ class Syncer:
         for future in futures:
             try:
                 results.append(future.result())
-            except BaseException as exc:  # noqa: BLE001 - collected, re-raised below
+            except BaseException as exc:
                 if first_error is None:
                     first_error = exc
                     self._abort.set()
@@ -298,9 +299,7 @@ class Syncer:
             raise Stopped() if self.stop.is_set() else first_error
         out = []
         for item in results:
-            if isinstance(item, Staged):
-                out.append(item)
-            elif keep_gone and isinstance(item, _Gone):
+            if isinstance(item, Staged) or (keep_gone and isinstance(item, _Gone)):
                 out.append(item)
         return out
 
@@ -428,7 +427,5 @@ class _Unchanged:
 
 
 def _unlink_quiet(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

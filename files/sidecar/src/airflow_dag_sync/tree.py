@@ -7,6 +7,7 @@ opening a path sees either the old file or the new one, never a partial one.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -167,10 +168,8 @@ class LocalTree:
             if stat.S_ISDIR(mode):
                 shutil.rmtree(target)
             else:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(target)
-                except FileNotFoundError:
-                    pass
         parent = os.path.dirname(rel)
         while parent:
             try:
@@ -214,7 +213,5 @@ class LocalTree:
 
 
 def _unlink_quiet(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
