@@ -41,7 +41,7 @@ class MetricsPublisher:
             self._client = session.client(
                 "cloudwatch",
                 config=BotoConfig(
-                    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=5
+                    retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=3, read_timeout=5
                 ),
             )
             self._thread = threading.Thread(target=self._run, name="metrics", daemon=True)

@@ -67,7 +67,7 @@ def make_clients(workers: int):
 
     session = boto3.session.Session()
     config = BotoConfig(
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": 3},
         max_pool_connections=workers + 4,
         connect_timeout=5,
         read_timeout=30,
