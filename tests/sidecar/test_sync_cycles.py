@@ -106,7 +106,9 @@ def test_multipart_object_replaced_by_same_size_multipart(s3env, dest):
     res = syncer.full_cycle()
 
     assert (res.result, res.changed) == ("ok", 1)
-    assert hashlib.sha256((dest / "big.bin").read_bytes()).digest() == hashlib.sha256(b"".join(second)).digest()
+    assert (
+        hashlib.sha256((dest / "big.bin").read_bytes()).digest() == hashlib.sha256(b"".join(second)).digest()
+    )
 
 
 def test_keys_that_cannot_be_paths_are_skipped(s3env, dest, tmp_path):
@@ -305,3 +307,26 @@ def test_empty_prefix_with_empty_tree_is_a_quiet_noop(s3env, dest, count):
     syncer = make_syncer(s3env, dest)
     res = syncer.full_cycle(walk=True)
     assert res.result == ("ok" if count else "noop")
+
+
+def test_fast_listing_matches_botocore_parse(s3env, dest):
+    from datetime import datetime
+
+    from airflow_dag_sync.s3 import _fast_list_page, list_prefix, make_clients
+
+    for key in ("a.py", "with space.py", "plus+sign.py", "ünï/cødé.py", "empty.py"):
+        s3env.put(f"dev/{key}", key.encode() if key != "empty.py" else b"")
+    s3, _, _ = make_clients(1)
+    fast, fast_pages = list_prefix(s3, s3env.bucket, "dev/", page_size=2)
+    s3.meta.events.unregister("before-parse.s3.ListObjectsV2", _fast_list_page)
+    slow, slow_pages = list_prefix(s3, s3env.bucket, "dev/", page_size=2)
+
+    assert fast_pages == slow_pages == 3
+    assert (
+        sorted(fast)
+        == sorted(slow)
+        == sorted(["a.py", "with space.py", "plus+sign.py", "ünï/cødé.py", "empty.py"])
+    )
+    for rel, remote in fast.items():
+        assert (remote.etag, remote.size) == (slow[rel].etag, slow[rel].size)
+        assert datetime.fromisoformat(remote.last_modified) == datetime.fromisoformat(slow[rel].last_modified)
