@@ -25,7 +25,7 @@ _random = random.SystemRandom()
 
 
 class Cadence:
-    """Delay before the next cycle: interval + U(0, jitter); after ``backoff_after``
+    """Delay from one cycle's start to the next: interval + U(0, jitter); after ``backoff_after``
     consecutive no-op cycles U(backoff_min, backoff_max); any change resets it. Failed
     or refused cycles retry at the base cadence without touching the no-op count."""
 
@@ -130,8 +130,9 @@ class Runner:
                     return EXIT_OK if res.good and res.result != "refused" else EXIT_CONFIG
                 if res.result == "stopped":
                     break
-                delay = self._sleep_after(res)
-                self.stop.wait(delay)
+                # The cadence runs start to start: a slow listing does not stretch the period.
+                delay = self._sleep_after(res) - (time.monotonic() - started)
+                self.stop.wait(max(delay, 0.0))
             return EXIT_OK
         except DestinationError as exc:
             log("exit", level="error", code=EXIT_DEST, reason=str(exc))

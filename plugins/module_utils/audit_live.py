@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""Read the live account into the audit document (terraform-plan-like ``resource_changes``).
+
+Scope: the VPCs tagged ``airflow:env=<env>`` and the KMS keys aliased ``alias/<prefix>-*``.
+Each resource is ``{address, type, change: {after: {...}}}`` so the seed's Rego policy,
+written for ``terraform show -json``, runs unchanged on the plan and on the live state.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+
+
+def resource(rtype: str, address: str, after: dict) -> dict:
+    return {"address": f"{rtype}.{address}", "type": rtype, "change": {"after": after}}
+
+
+def _name(tags: list | None, default: str) -> str:
+    return next((t["Value"] for t in tags or [] if t["Key"] == "Name"), default)
+
+
+def _vpc_filter(vpc_ids: list[str], key: str = "vpc-id") -> list[dict]:
+    return [{"Name": key, "Values": vpc_ids}]
+
+
+def network_resources(ec2, env: str) -> list[dict]:
+    vpcs = paginate(ec2, "describe_vpcs", Filters=[{"Name": "tag:airflow:env", "Values": [env]}])["Vpcs"]
+    out = [resource("aws_vpc", v["VpcId"], {"id": v["VpcId"], "cidr_block": v["CidrBlock"]}) for v in vpcs]
+    vpc_ids = [v["VpcId"] for v in vpcs]
+    if not vpc_ids:
+        return out
+    for subnet in paginate(ec2, "describe_subnets", Filters=_vpc_filter(vpc_ids))["Subnets"]:
+        label = f"{_name(subnet.get('Tags'), subnet['SubnetId'])}({subnet['SubnetId']})"
+        out.append(resource("aws_subnet", label, {"id": subnet["SubnetId"],
+                                                  "map_public_ip_on_launch": subnet.get("MapPublicIpOnLaunch", False)}))
+    nat_filter = _vpc_filter(vpc_ids) + [{"Name": "state", "Values": ["pending", "available"]}]
+    for nat in paginate(ec2, "describe_nat_gateways", Filter=nat_filter)["NatGateways"]:
+        out.append(resource("aws_nat_gateway", nat["NatGatewayId"], {"id": nat["NatGatewayId"], "vpc_id": nat["VpcId"]}))
+    igw_filter = _vpc_filter(vpc_ids, "attachment.vpc-id")
+    for igw in paginate(ec2, "describe_internet_gateways", Filters=igw_filter)["InternetGateways"]:
+        out.append(resource("aws_internet_gateway", igw["InternetGatewayId"], {"id": igw["InternetGatewayId"]}))
+    for eigw in paginate(ec2, "describe_egress_only_internet_gateways")["EgressOnlyInternetGateways"]:
+        if any(a.get("VpcId") in vpc_ids for a in eigw.get("Attachments", [])):
+            gid = eigw["EgressOnlyInternetGatewayId"]
+            out.append(resource("aws_egress_only_internet_gateway", gid, {"id": gid}))
+    for table in paginate(ec2, "describe_route_tables", Filters=_vpc_filter(vpc_ids))["RouteTables"]:
+        label = f"{_name(table.get('Tags'), table['RouteTableId'])}({table['RouteTableId']})"
+        for route in table.get("Routes", []):
+            destination = (
+                route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
+            )
+            target = next((route[k] for k in ("GatewayId", "NatGatewayId", "TransitGatewayId", "EgressOnlyInternetGatewayId",
+                                              "VpcPeeringConnectionId", "NetworkInterfaceId") if route.get(k)), "")
+            out.append(resource("aws_route", f"{label}.{destination}", {"route_table_id": table["RouteTableId"],
+                                                                         "destination": destination, "target": target}))
+    out.extend(security_group_rules(ec2, vpc_ids))
+    for endpoint in paginate(ec2, "describe_vpc_endpoints", Filters=_vpc_filter(vpc_ids))["VpcEndpoints"]:
+        if endpoint.get("State", "").lower() in ("deleted", "deleting"):
+            continue
+        out.append(resource("aws_vpc_endpoint", f"{endpoint['ServiceName']}({endpoint['VpcEndpointId']})", {
+            "id": endpoint["VpcEndpointId"],
+            "service_name": endpoint["ServiceName"],
+            "endpoint_type": endpoint["VpcEndpointType"],
+            "private_dns_enabled": bool(endpoint.get("PrivateDnsEnabled")),
+            "state": endpoint.get("State", "").lower(),
+        }))
+    return out
+
+
+def security_group_rules(ec2, vpc_ids: list[str]) -> list[dict]:
+    out = []
+    for group in paginate(ec2, "describe_security_groups", Filters=_vpc_filter(vpc_ids))["SecurityGroups"]:
+        for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
+            for perm in group.get(key, []):
+                ports = f"{perm.get('IpProtocol')}.{perm.get('FromPort', 'all')}-{perm.get('ToPort', 'all')}"
+                cidrs = [r["CidrIp"] for r in perm.get("IpRanges", [])]
+                v6 = [r["CidrIpv6"] for r in perm.get("Ipv6Ranges", [])]
+                peers = cidrs + v6 + [p["GroupId"] for p in perm.get("UserIdGroupPairs", [])] + [
+                    p["PrefixListId"] for p in perm.get("PrefixListIds", [])]
+                address = f"{group['GroupName']}({group['GroupId']}).{direction}.{ports}.{','.join(peers)}"
+                out.append(resource("aws_security_group_rule", address, {
+                    "security_group_id": group["GroupId"],
+                    "type": direction,
+                    "protocol": perm.get("IpProtocol"),
+                    "from_port": perm.get("FromPort"),
+                    "to_port": perm.get("ToPort"),
+                    "cidr_blocks": cidrs,
+                    "ipv6_cidr_blocks": v6,
+                }))
+    return out
+
+
+def kms_resources(kms, name_prefix: str) -> list[dict]:
+    out = []
+    wanted = f"alias/{name_prefix}-"
+    for alias in paginate(kms, "list_aliases")["Aliases"]:
+        if not alias["AliasName"].startswith(wanted) or "TargetKeyId" not in alias:
+            continue
+        key_id = alias["TargetKeyId"]
+        meta = kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]
+        if meta.get("KeyState") in ("PendingDeletion", "Disabled"):
+            continue
+        rotation = kms.get_key_rotation_status(KeyId=key_id, aws_retry=True)["KeyRotationEnabled"]
+        policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default", aws_retry=True)["Policy"])
+        out.append(resource("aws_kms_key", f"{alias['AliasName']}({key_id})", {
+            "id": key_id,
+            "alias": alias["AliasName"],
+            "purpose": alias["AliasName"][len(wanted):],
+            "key_manager": meta.get("KeyManager"),
+            "enable_key_rotation": rotation,
+            "policy": policy,
+        }))
+    return out

@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+
+DOCUMENTATION = r"""
+---
+module: airflow_audit
+short_description: Audit an Airflow environment (plan or live account) against the collection's Rego policies
+version_added: 0.1.0
+description:
+  - Renders a document of C(resource_changes) in the shape of C(terraform show -json), either from the
+    live account (the VPCs tagged C(airflow:env=<env>) and the KMS keys aliased C(alias/<prefix>-*)) or
+    taken as given (O(document), the plan the collection renders from the inventory), and evaluates every
+    C(*.rego) policy in O(policy_dir) (package C(airflow.audit), rule C(deny)) with regopy.
+  - Checks include the seed's policy (no NAT gateway, no security-group rule open to 0.0.0.0/0), no internet
+    gateway, no route to 0.0.0.0/0 or ::/0, every required endpoint present with private DNS, every CMK
+    rotating with C(kms:*) for the account root only.
+  - Read-only (C(Describe*), C(List*), C(Get*) calls only); runs the same in check mode. No stock module
+    does this.
+author:
+  - pathwai platform engineering
+requirements:
+  - regopy
+options:
+  env:
+    description: The environment (value of the C(airflow:env) tag).
+    type: str
+    required: true
+  name_prefix:
+    description: The resource-name prefix (C(<project>-<env>)); KMS aliases start with C(alias/<name_prefix>-).
+    type: str
+    required: true
+  policy_dir:
+    description: Directory of C(.rego) files (the collection's C(policies/)).
+    type: path
+    required: true
+  required_interface_endpoints:
+    description: Full service names that must have an interface endpoint with private DNS.
+    type: list
+    elements: str
+    default: []
+  required_gateway_endpoints:
+    description: Full service names that must have a gateway endpoint.
+    type: list
+    elements: str
+    default: []
+  required_kms_purposes:
+    description: Purposes that must have a customer-managed key (C(alias/<name_prefix>-<purpose>)).
+    type: list
+    elements: str
+    default: []
+  document:
+    description:
+      - A document with C(resource_changes) to evaluate instead of reading the account (the plan).
+      - The O(env), O(name_prefix) and C(required_*) options are added to it as C(input.required).
+    type: dict
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Audit the live account
+  pathwai.airflow_ecs.airflow_audit:
+    env: dev
+    name_prefix: airflow-dev
+    policy_dir: "{{ playbook_dir }}/../policies"
+    required_interface_endpoints: ["com.amazonaws.us-east-1.secretsmanager"]
+    required_gateway_endpoints: ["com.amazonaws.us-east-1.s3"]
+    required_kms_purposes: [rds, s3]
+  register: audit
+
+- name: Fail on any finding
+  ansible.builtin.assert:
+    that: audit.findings | length == 0
+    fail_msg: "{{ audit.findings | join('; ') }}"
+"""
+
+RETURN = r"""
+findings:
+  description: Every deny message, sorted; each names the resource it is about.
+  returned: always
+  type: list
+  elements: str
+  sample: ["NAT Gateway not allowed: aws_nat_gateway.nat-0123456789abcdef0"]
+passed:
+  description: True when there is no finding.
+  returned: always
+  type: bool
+summary:
+  description: Number of audited resources by type.
+  returned: always
+  type: dict
+  sample: {"aws_vpc": 1, "aws_vpc_endpoint": 12, "aws_kms_key": 7}
+policies:
+  description: The policy files evaluated.
+  returned: always
+  type: list
+  elements: str
+source:
+  description: C(live) or C(plan).
+  returned: always
+  type: str
+"""
+
+from collections import Counter
+
+try:
+    import botocore  # noqa: F401
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import kms_resources, network_resources
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import HAS_REGOPY, evaluate, load_policies
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            env=dict(type="str", required=True),
+            name_prefix=dict(type="str", required=True),
+            policy_dir=dict(type="path", required=True),
+            required_interface_endpoints=dict(type="list", elements="str", default=[]),
+            required_gateway_endpoints=dict(type="list", elements="str", default=[]),
+            required_kms_purposes=dict(type="list", elements="str", default=[]),
+            document=dict(type="dict"),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_REGOPY:
+        module.fail_json(msg=missing_required_lib("regopy"))
+    params = module.params
+    try:
+        policies = load_policies(params["policy_dir"])
+    except (OSError, ValueError) as e:
+        module.fail_json(msg=f"Cannot read policies: {e}")
+
+    if params["document"] is not None:
+        source, resources = "plan", list(params["document"].get("resource_changes", []))
+    else:
+        source = "live"
+        try:
+            resources = network_resources(retrying_client(module, "ec2"), params["env"])
+            resources += kms_resources(retrying_client(module, "kms"), params["name_prefix"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg="Failed to read the account for the audit")
+
+    document = {
+        "source": source,
+        "env": params["env"],
+        "name_prefix": params["name_prefix"],
+        "required": {
+            "interface_endpoints": params["required_interface_endpoints"],
+            "gateway_endpoints": params["required_gateway_endpoints"],
+            "kms_purposes": params["required_kms_purposes"],
+        },
+        "resource_changes": resources,
+    }
+    try:
+        findings = evaluate(policies, document)
+    except RuntimeError as e:
+        module.fail_json(msg=str(e))
+    module.exit_json(
+        changed=False,
+        source=source,
+        findings=findings,
+        passed=not findings,
+        summary=dict(sorted(Counter(r["type"] for r in resources).items())),
+        policies=sorted(policies),
+    )
+
+
+if __name__ == "__main__":
+    main()
