@@ -1,7 +1,7 @@
 """Count the AWS API calls an emulator answers, by service and action.
 
 The WSGI middleware records one entry per request. ``/_local_aws/calls`` returns the
-record as JSON (GET) or clears it (DELETE). A call is a *write* unless its action reads
+record as JSON (GET), or returns and clears it (DELETE). A call is a *write* unless its action reads
 (Describe*, List*, Get*, Head*, or a GET/HEAD on a REST API).
 """
 
@@ -75,10 +75,10 @@ class CallCounter:
         return self.app(environ, start_response)
 
     def _control(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") == "DELETE":
-            with self._lock:
-                self.calls.clear()
+        """GET: the record. DELETE: the record, then cleared."""
         with self._lock:
             payload = json.dumps(self.calls).encode()
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                self.calls.clear()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]

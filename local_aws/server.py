@@ -37,11 +37,11 @@ class Emulator:
 
 
 def fetch_calls(url: str, reset: bool = False) -> list[dict]:
-    """Read (or clear) the call record of the emulator listening at ``url``."""
+    """Read the call record of the emulator listening at ``url`` (and clear it, with reset)."""
     request = urllib.request.Request(
         url.rstrip("/") + "/_local_aws/calls", method="DELETE" if reset else "GET"
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
@@ -77,6 +77,6 @@ def reset_state(url: str) -> None:
     """Forget every resource. moto keeps its accounts in module globals, so an emulator
     started in a process that ran one before would otherwise inherit that one's account."""
     request = urllib.request.Request(url.rstrip("/") + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=30):
         pass
     fetch_calls(url, reset=True)

@@ -21,7 +21,10 @@ def apply() -> None:
         if entry is None and len(args) >= 8:
             entry = args[7]
         self.prefix_list_entry = (
-            {"PrefixListId": entry["PrefixListId"], **({"Description": entry["Description"]} if "Description" in entry else {})}
+            {
+                "PrefixListId": entry["PrefixListId"],
+                **({"Description": entry["Description"]} if "Description" in entry else {}),
+            }
             if entry
             else None
         )
@@ -52,7 +55,12 @@ def apply() -> None:
         original_update(self, security_rule, rule)
         wanted = getattr(security_rule, "prefix_list_entry", None)
         current = getattr(rule, "prefix_list_entry", None)
-        if wanted and current and wanted["PrefixListId"] == current["PrefixListId"] and "Description" in wanted:
+        if (
+            wanted
+            and current
+            and wanted["PrefixListId"] == current["PrefixListId"]
+            and "Description" in wanted
+        ):
             current["Description"] = wanted["Description"]
 
     backend_cls._sg_update_description = _sg_update_description

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """Filters for the network layer: input checks and security-group rule tables."""
@@ -6,7 +5,6 @@
 from __future__ import annotations
 
 import ipaddress
-
 
 
 def _net(value):
@@ -24,12 +22,18 @@ def network_problems(cfg: dict) -> list[str]:
     problems: list[str] = []
     vpc = _net(cfg.get("vpc_cidr"))
     if vpc is None:
-        problems.append(f"network_vpc_cidr={cfg.get('vpc_cidr')!r} is not a valid CIDR block (e.g. 10.0.0.0/16)")
+        problems.append(
+            f"network_vpc_cidr={cfg.get('vpc_cidr')!r} is not a valid CIDR block (e.g. 10.0.0.0/16)"
+        )
     elif not (16 <= vpc.prefixlen <= 28) or vpc.version != 4:
-        problems.append(f"network_vpc_cidr={cfg['vpc_cidr']!r} must be an IPv4 block from /16 to /28 (AWS limit)")
+        problems.append(
+            f"network_vpc_cidr={cfg['vpc_cidr']!r} must be an IPv4 block from /16 to /28 (AWS limit)"
+        )
     azs = list(cfg.get("availability_zones") or [])
     if len(set(azs)) < 2:
-        problems.append(f"network_availability_zones={azs!r} needs at least two distinct AZs for high availability")
+        problems.append(
+            f"network_availability_zones={azs!r} needs at least two distinct AZs for high availability"
+        )
     seen: list[tuple[str, ipaddress.IPv4Network]] = []
     for tier in ("private", "data", "alb"):
         name = f"network_{tier}_subnet_cidrs"
@@ -68,7 +72,9 @@ def network_problems(cfg: dict) -> list[str]:
             if net is None:
                 problems.append(f"network_{name} has {cidr!r}, which is not a valid CIDR block")
             elif net.prefixlen == 0:
-                problems.append(f"network_{name} has {cidr!r}: an open range is not allowed (no 0.0.0.0/0 or ::/0)")
+                problems.append(
+                    f"network_{name} has {cidr!r}: an open range is not allowed (no 0.0.0.0/0 or ::/0)"
+                )
     if cfg.get("idp_cidrs") and not cfg.get("idp_route_target"):
         problems.append(
             "network_idp_cidrs is set but network_idp_route_target is empty: name the transit gateway "

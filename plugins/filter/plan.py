@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """Render the plan: what the inventory asks for, as the audit document's resource_changes."""
@@ -18,40 +17,76 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
     out = [_resource("aws_vpc", f"{prefix}-vpc", {"cidr_block": network["vpc_cidr"]})]
     for tier in ("private", "data", "alb"):
         for az, cidr in zip(network["availability_zones"], network[f"{tier}_subnet_cidrs"], strict=False):
-            out.append(_resource("aws_subnet", f"{prefix}-{tier}-{az[-1]}", {"cidr_block": cidr,
-                                                                            "map_public_ip_on_launch": False}))
+            out.append(
+                _resource(
+                    "aws_subnet",
+                    f"{prefix}-{tier}-{az[-1]}",
+                    {"cidr_block": cidr, "map_public_ip_on_launch": False},
+                )
+            )
     if network.get("nat_gateway"):
         out.append(_resource("aws_nat_gateway", f"{prefix}-nat", {}))
     if network.get("internet_gateway"):
         out.append(_resource("aws_internet_gateway", f"{prefix}-igw", {}))
     for route in route_specs(network.get("idp_cidrs"), network.get("idp_route_target", "")):
         target = route.get("transit_gateway_id") or route.get("gateway_id")
-        out.append(_resource("aws_route", f"{prefix}-rt-alb.{route['dest']}",
-                             {"destination": route["dest"], "target": target}))
+        out.append(
+            _resource(
+                "aws_route",
+                f"{prefix}-rt-alb.{route['dest']}",
+                {"destination": route["dest"], "target": target},
+            )
+        )
     for spec in security_group_specs(network["security_groups"], prefix, {"s3": "s3-prefix-list"}):
         for direction, key in (("ingress", "rules"), ("egress", "rules_egress")):
             for rule in spec[key]:
                 cidr = rule.get("cidr_ip")
-                out.append(_resource("aws_security_group_rule", f"{spec['name']}.{rule['rule_desc']}", {
-                    "type": direction,
-                    "protocol": "tcp",
-                    "from_port": rule["from_port"],
-                    "to_port": rule["to_port"],
-                    "cidr_blocks": [cidr] if cidr and ":" not in cidr else [],
-                    "ipv6_cidr_blocks": [cidr] if cidr and ":" in cidr else [],
-                }))
+                out.append(
+                    _resource(
+                        "aws_security_group_rule",
+                        f"{spec['name']}.{rule['rule_desc']}",
+                        {
+                            "type": direction,
+                            "protocol": "tcp",
+                            "from_port": rule["from_port"],
+                            "to_port": rule["to_port"],
+                            "cidr_blocks": [cidr] if cidr and ":" not in cidr else [],
+                            "ipv6_cidr_blocks": [cidr] if cidr and ":" in cidr else [],
+                        },
+                    )
+                )
     for service in endpoints["interface_services"]:
         name = f"com.amazonaws.{region}.{service}"
-        out.append(_resource("aws_vpc_endpoint", name, {"id": f"{prefix}-vpce-{service}", "service_name": name,
-                                                        "endpoint_type": "Interface", "state": "planned",
-                                                        "private_dns_enabled": bool(endpoints["private_dns_enabled"])}))
+        out.append(
+            _resource(
+                "aws_vpc_endpoint",
+                name,
+                {
+                    "id": f"{prefix}-vpce-{service}",
+                    "service_name": name,
+                    "endpoint_type": "Interface",
+                    "state": "planned",
+                    "private_dns_enabled": bool(endpoints["private_dns_enabled"]),
+                },
+            )
+        )
     s3 = f"com.amazonaws.{region}.s3"
-    out.append(_resource("aws_vpc_endpoint", s3, {"id": f"{prefix}-vpce-s3", "service_name": s3,
-                                                  "endpoint_type": "Gateway", "state": "planned"}))
+    out.append(
+        _resource(
+            "aws_vpc_endpoint",
+            s3,
+            {"id": f"{prefix}-vpce-s3", "service_name": s3, "endpoint_type": "Gateway", "state": "planned"},
+        )
+    )
     for purpose in kms["keys"]:
         alias = f"alias/{kms['name_prefix']}-{purpose}"
-        out.append(_resource("aws_kms_key", alias, {"alias": alias, "purpose": purpose,
-                                                    "enable_key_rotation": bool(kms["enable_key_rotation"])}))
+        out.append(
+            _resource(
+                "aws_kms_key",
+                alias,
+                {"alias": alias, "purpose": purpose, "enable_key_rotation": bool(kms["enable_key_rotation"])},
+            )
+        )
     return {"resource_changes": out}
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """Read the live account into the audit document (terraform-plan-like ``resource_changes``).
@@ -35,14 +34,28 @@ def network_resources(ec2, env: str) -> list[dict]:
         return out
     for subnet in paginate(ec2, "describe_subnets", Filters=_vpc_filter(vpc_ids))["Subnets"]:
         label = f"{_name(subnet.get('Tags'), subnet['SubnetId'])}({subnet['SubnetId']})"
-        out.append(resource("aws_subnet", label, {"id": subnet["SubnetId"],
-                                                  "map_public_ip_on_launch": subnet.get("MapPublicIpOnLaunch", False)}))
-    nat_filter = _vpc_filter(vpc_ids) + [{"Name": "state", "Values": ["pending", "available"]}]
+        out.append(
+            resource(
+                "aws_subnet",
+                label,
+                {
+                    "id": subnet["SubnetId"],
+                    "map_public_ip_on_launch": subnet.get("MapPublicIpOnLaunch", False),
+                },
+            )
+        )
+    nat_filter = [*_vpc_filter(vpc_ids), {"Name": "state", "Values": ["pending", "available"]}]
     for nat in paginate(ec2, "describe_nat_gateways", Filter=nat_filter)["NatGateways"]:
-        out.append(resource("aws_nat_gateway", nat["NatGatewayId"], {"id": nat["NatGatewayId"], "vpc_id": nat["VpcId"]}))
+        out.append(
+            resource(
+                "aws_nat_gateway", nat["NatGatewayId"], {"id": nat["NatGatewayId"], "vpc_id": nat["VpcId"]}
+            )
+        )
     igw_filter = _vpc_filter(vpc_ids, "attachment.vpc-id")
     for igw in paginate(ec2, "describe_internet_gateways", Filters=igw_filter)["InternetGateways"]:
-        out.append(resource("aws_internet_gateway", igw["InternetGatewayId"], {"id": igw["InternetGatewayId"]}))
+        out.append(
+            resource("aws_internet_gateway", igw["InternetGatewayId"], {"id": igw["InternetGatewayId"]})
+        )
     for eigw in paginate(ec2, "describe_egress_only_internet_gateways")["EgressOnlyInternetGateways"]:
         if any(a.get("VpcId") in vpc_ids for a in eigw.get("Attachments", [])):
             gid = eigw["EgressOnlyInternetGatewayId"]
@@ -51,23 +64,49 @@ def network_resources(ec2, env: str) -> list[dict]:
         label = f"{_name(table.get('Tags'), table['RouteTableId'])}({table['RouteTableId']})"
         for route in table.get("Routes", []):
             destination = (
-                route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
+                route.get("DestinationCidrBlock")
+                or route.get("DestinationIpv6CidrBlock")
+                or route.get("DestinationPrefixListId")
             )
-            target = next((route[k] for k in ("GatewayId", "NatGatewayId", "TransitGatewayId", "EgressOnlyInternetGatewayId",
-                                              "VpcPeeringConnectionId", "NetworkInterfaceId") if route.get(k)), "")
-            out.append(resource("aws_route", f"{label}.{destination}", {"route_table_id": table["RouteTableId"],
-                                                                         "destination": destination, "target": target}))
+            target = next(
+                (
+                    route[k]
+                    for k in (
+                        "GatewayId",
+                        "NatGatewayId",
+                        "TransitGatewayId",
+                        "EgressOnlyInternetGatewayId",
+                        "VpcPeeringConnectionId",
+                        "NetworkInterfaceId",
+                    )
+                    if route.get(k)
+                ),
+                "",
+            )
+            out.append(
+                resource(
+                    "aws_route",
+                    f"{label}.{destination}",
+                    {"route_table_id": table["RouteTableId"], "destination": destination, "target": target},
+                )
+            )
     out.extend(security_group_rules(ec2, vpc_ids))
     for endpoint in paginate(ec2, "describe_vpc_endpoints", Filters=_vpc_filter(vpc_ids))["VpcEndpoints"]:
         if endpoint.get("State", "").lower() in ("deleted", "deleting"):
             continue
-        out.append(resource("aws_vpc_endpoint", f"{endpoint['ServiceName']}({endpoint['VpcEndpointId']})", {
-            "id": endpoint["VpcEndpointId"],
-            "service_name": endpoint["ServiceName"],
-            "endpoint_type": endpoint["VpcEndpointType"],
-            "private_dns_enabled": bool(endpoint.get("PrivateDnsEnabled")),
-            "state": endpoint.get("State", "").lower(),
-        }))
+        out.append(
+            resource(
+                "aws_vpc_endpoint",
+                f"{endpoint['ServiceName']}({endpoint['VpcEndpointId']})",
+                {
+                    "id": endpoint["VpcEndpointId"],
+                    "service_name": endpoint["ServiceName"],
+                    "endpoint_type": endpoint["VpcEndpointType"],
+                    "private_dns_enabled": bool(endpoint.get("PrivateDnsEnabled")),
+                    "state": endpoint.get("State", "").lower(),
+                },
+            )
+        )
     return out
 
 
@@ -79,18 +118,28 @@ def security_group_rules(ec2, vpc_ids: list[str]) -> list[dict]:
                 ports = f"{perm.get('IpProtocol')}.{perm.get('FromPort', 'all')}-{perm.get('ToPort', 'all')}"
                 cidrs = [r["CidrIp"] for r in perm.get("IpRanges", [])]
                 v6 = [r["CidrIpv6"] for r in perm.get("Ipv6Ranges", [])]
-                peers = cidrs + v6 + [p["GroupId"] for p in perm.get("UserIdGroupPairs", [])] + [
-                    p["PrefixListId"] for p in perm.get("PrefixListIds", [])]
+                peers = (
+                    cidrs
+                    + v6
+                    + [p["GroupId"] for p in perm.get("UserIdGroupPairs", [])]
+                    + [p["PrefixListId"] for p in perm.get("PrefixListIds", [])]
+                )
                 address = f"{group['GroupName']}({group['GroupId']}).{direction}.{ports}.{','.join(peers)}"
-                out.append(resource("aws_security_group_rule", address, {
-                    "security_group_id": group["GroupId"],
-                    "type": direction,
-                    "protocol": perm.get("IpProtocol"),
-                    "from_port": perm.get("FromPort"),
-                    "to_port": perm.get("ToPort"),
-                    "cidr_blocks": cidrs,
-                    "ipv6_cidr_blocks": v6,
-                }))
+                out.append(
+                    resource(
+                        "aws_security_group_rule",
+                        address,
+                        {
+                            "security_group_id": group["GroupId"],
+                            "type": direction,
+                            "protocol": perm.get("IpProtocol"),
+                            "from_port": perm.get("FromPort"),
+                            "to_port": perm.get("ToPort"),
+                            "cidr_blocks": cidrs,
+                            "ipv6_cidr_blocks": v6,
+                        },
+                    )
+                )
     return out
 
 
@@ -106,12 +155,18 @@ def kms_resources(kms, name_prefix: str) -> list[dict]:
             continue
         rotation = kms.get_key_rotation_status(KeyId=key_id, aws_retry=True)["KeyRotationEnabled"]
         policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default", aws_retry=True)["Policy"])
-        out.append(resource("aws_kms_key", f"{alias['AliasName']}({key_id})", {
-            "id": key_id,
-            "alias": alias["AliasName"],
-            "purpose": alias["AliasName"][len(wanted):],
-            "key_manager": meta.get("KeyManager"),
-            "enable_key_rotation": rotation,
-            "policy": policy,
-        }))
+        out.append(
+            resource(
+                "aws_kms_key",
+                f"{alias['AliasName']}({key_id})",
+                {
+                    "id": key_id,
+                    "alias": alias["AliasName"],
+                    "purpose": alias["AliasName"][len(wanted) :],
+                    "key_manager": meta.get("KeyManager"),
+                    "enable_key_rotation": rotation,
+                    "policy": policy,
+                },
+            )
+        )
     return out

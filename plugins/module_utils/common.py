@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """What every pathwai.airflow_ecs module shares: retrying clients, paginated reads, diffs."""
@@ -13,7 +12,9 @@ RETRY_CODES = ["Throttling", "ThrottlingException", "RequestLimitExceeded", "Too
 
 def retrying_client(module, service: str, extra_codes: list[str] | None = None):
     """A boto3 client whose calls retry with jittered backoff when given ``aws_retry=True``."""
-    decorator = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=RETRY_CODES + (extra_codes or []))
+    decorator = AWSRetry.jittered_backoff(
+        retries=8, delay=1, catch_extra_error_codes=RETRY_CODES + (extra_codes or [])
+    )
     return module.client(service, retry_decorator=decorator)
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """Evaluate the collection's Rego policies (policies/*.rego, package airflow.audit) with regopy."""

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 """VPC endpoints: read, normalise, and compare desired with current (pure functions)."""
@@ -75,7 +74,10 @@ def modify_request(current: dict, desired: dict) -> dict:
             request[add_name] = add
         if remove:
             request[remove_name] = remove
-    if desired["endpoint_type"] == "Interface" and current["private_dns_enabled"] != desired["private_dns_enabled"]:
+    if (
+        desired["endpoint_type"] == "Interface"
+        and current["private_dns_enabled"] != desired["private_dns_enabled"]
+    ):
         request["PrivateDnsEnabled"] = desired["private_dns_enabled"]
     if desired.get("policy") is not None and desired["policy"] != current.get("policy"):
         request["PolicyDocument"] = json.dumps(desired["policy"], sort_keys=True)
@@ -107,6 +109,9 @@ def create_request(params: dict) -> dict:
         request["PolicyDocument"] = json.dumps(params["policy"], sort_keys=True)
     if params.get("tags"):
         request["TagSpecifications"] = [
-            {"ResourceType": "vpc-endpoint", "Tags": [{"Key": k, "Value": v} for k, v in sorted(params["tags"].items())]}
+            {
+                "ResourceType": "vpc-endpoint",
+                "Tags": [{"Key": k, "Value": v} for k, v in sorted(params["tags"].items())],
+            }
         ]
     return request

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 
@@ -108,16 +107,22 @@ source:
 from collections import Counter
 
 try:
-    import botocore  # noqa: F401
+    import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import kms_resources, network_resources
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import (
+    kms_resources,
+    network_resources,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import HAS_REGOPY, evaluate, load_policies
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import (
+    HAS_REGOPY,
+    evaluate,
+    load_policies,
+)
 
 
 def main():

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 
@@ -52,13 +51,12 @@ prefix_lists:
 """
 
 try:
-    import botocore  # noqa: F401
+    import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
 
@@ -127,13 +126,12 @@ changes:
 import time
 
 try:
-    import botocore  # noqa: F401
+    import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
     paginate,
@@ -177,7 +175,9 @@ def wait_available(module, client, endpoint_id: str) -> dict | None:
         if state == "available":
             return endpoint
         if state == "failed":
-            module.fail_json(msg=f"VPC endpoint {endpoint_id} entered state failed", vpc_endpoint=normalise(endpoint))
+            module.fail_json(
+                msg=f"VPC endpoint {endpoint_id} entered state failed", vpc_endpoint=normalise(endpoint)
+            )
         if time.monotonic() > deadline:
             module.fail_json(msg=f"Timed out waiting for VPC endpoint {endpoint_id} to become available")
         time.sleep(delay)
@@ -189,7 +189,9 @@ def apply_tags(client, endpoint_id: str, to_set: dict, to_remove: list) -> None:
         client.delete_tags(Resources=[endpoint_id], Tags=[{"Key": k} for k in to_remove], aws_retry=True)
     if to_set:
         client.create_tags(
-            Resources=[endpoint_id], Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())], aws_retry=True
+            Resources=[endpoint_id],
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
+            aws_retry=True,
         )
 
 
@@ -218,7 +220,9 @@ def ensure_present(module, client, current: dict | None) -> dict:
     if request:
         client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **request, aws_retry=True)
     apply_tags(client, endpoint_id, to_set, to_remove)
-    latest = wait_available(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
+    latest = (
+        wait_available(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
+    )
     result = normalise(latest)
     return dict(changed=True, vpc_endpoint=result, changes=request, diff=diff_result(before, result))
 

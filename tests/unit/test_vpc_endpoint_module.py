@@ -13,9 +13,9 @@ def vpc(aws_endpoint):
     ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url)
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
-            "SubnetId"
-        ]
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{az}")[
+            "Subnet"
+        ]["SubnetId"]
         for i, az in ((1, "a"), (2, "b"))
     ]
     groups = [
@@ -110,13 +110,17 @@ def test_gateway_route_tables(module_runner, vpc):
 
 def test_delete_by_vpc_and_service(module_runner, vpc):
     module_runner("vpc_endpoint", interface_args(vpc))
-    gone = module_runner("vpc_endpoint", {"vpc_id": vpc["vpc_id"], "service_name": SERVICE, "state": "absent"})
+    gone = module_runner(
+        "vpc_endpoint", {"vpc_id": vpc["vpc_id"], "service_name": SERVICE, "state": "absent"}
+    )
     assert gone["changed"] is True
     live = vpc["ec2"].describe_vpc_endpoints(
         Filters=[{"Name": "vpc-endpoint-state", "Values": ["available", "pending"]}]
     )["VpcEndpoints"]
     assert live == []
-    again = module_runner("vpc_endpoint", {"vpc_id": vpc["vpc_id"], "service_name": SERVICE, "state": "absent"})
+    again = module_runner(
+        "vpc_endpoint", {"vpc_id": vpc["vpc_id"], "service_name": SERVICE, "state": "absent"}
+    )
     assert again["changed"] is False
 
 

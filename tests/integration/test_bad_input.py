@@ -1,0 +1,69 @@
+"""A wrong inventory fails before anything is touched: a clear message, zero AWS calls."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_run import run_playbook
+
+INTERFACE = [
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "events",
+    "sts",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "elasticfilesystem",
+    "monitoring",
+]
+
+CASES = {
+    "invalid_vpc_cidr": ({"network_vpc_cidr": "10.0.0.0/33"}, "network_vpc_cidr='10.0.0.0/33'"),
+    "subnet_outside_vpc": (
+        {"network_private_subnet_cidrs": ["10.1.1.0/24", "10.0.2.0/24"]},
+        "network_private_subnet_cidrs has '10.1.1.0/24', which is outside network_vpc_cidr",
+    ),
+    "overlapping_subnets": (
+        {"network_data_subnet_cidrs": ["10.0.1.128/25", "10.0.12.0/24"]},
+        "network_data_subnet_cidrs has '10.0.1.128/25', which overlaps 10.0.1.0/24",
+    ),
+    "one_az": (
+        {
+            "network_availability_zones": ["us-east-1a"],
+            "network_private_subnet_cidrs": ["10.0.1.0/24"],
+            "network_data_subnet_cidrs": ["10.0.11.0/24"],
+            "network_alb_subnet_cidrs": ["10.0.21.0/24"],
+        },
+        "network_availability_zones=['us-east-1a'] needs at least two distinct AZs",
+    ),
+    "nat_gateway_asked": ({"network_nat_gateway": True}, "network_nat_gateway=true"),
+    "internet_gateway_asked": ({"network_internet_gateway": True}, "network_internet_gateway=true"),
+    "public_alb_asked": ({"network_alb_scheme": "internet-facing"}, "network_alb_scheme='internet-facing'"),
+    "open_corporate_cidr": (
+        {"network_corporate_cidrs": ["0.0.0.0/0"]},
+        "network_corporate_cidrs has '0.0.0.0/0'",
+    ),
+    "idp_without_route": ({"network_idp_cidrs": ["172.20.0.0/16"]}, "network_idp_route_target is empty"),
+    "idp_via_internet_gateway": (
+        {"network_idp_cidrs": ["172.20.0.0/16"], "network_idp_route_target": "igw-0123"},
+        "network_idp_route_target='igw-0123' must be a transit gateway",
+    ),
+    "rotation_off": ({"kms_enable_key_rotation": False}, "kms_enable_key_rotation=False must be true"),
+    "missing_endpoint": (
+        {"endpoints_interface_services": INTERFACE},
+        "endpoints_interface_services lacks kms",
+    ),
+    "wrong_type": ({"network_execution_api_port": "https"}, "network_execution_api_port"),
+    "short_deletion_window": ({"kms_deletion_window_days": 3}, "kms_deletion_window_days=3 must be 7-30"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_before_any_aws_call(case, module_aws_endpoint):
+    overrides, expected = CASES[case]
+    module_aws_endpoint.reset_calls()
+    run = run_playbook("site.yml", extra_vars=overrides)
+    assert run.rc != 0, run.output[-2000:]
+    assert expected in run.output, run.output[-3000:]
+    assert module_aws_endpoint.calls() == [], "a wrong inventory must not reach AWS"

@@ -1,0 +1,133 @@
+"""site.yml against the emulator: converge, re-run with no change, --check as a true plan,
+the audit passing, and the audit failing (naming the resource) for each injected violation."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from ansible_run import run_playbook
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stack(module_aws_endpoint):
+    first = run_playbook("site.yml")
+    assert first.rc == 0, first.output[-4000:]
+    assert first.changed > 0
+    ec2 = boto3.client("ec2", endpoint_url=module_aws_endpoint.url)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["airflow-local-vpc"]}])["Vpcs"][0][
+        "VpcId"
+    ]
+    return {
+        "emulator": module_aws_endpoint,
+        "ec2": ec2,
+        "vpc": vpc,
+        "kms": boto3.client("kms", endpoint_url=module_aws_endpoint.url),
+    }
+
+
+def test_rerun_changes_nothing(stack):
+    stack["emulator"].reset_calls()
+    again = run_playbook("site.yml")
+    assert again.rc == 0, again.output[-4000:]
+    assert again.changed == 0, again.output[-4000:]
+    calls = stack["emulator"].calls()
+    assert [c for c in calls if c["write"]] == []
+    print(f"\nsite.yml re-run: {len(calls)} AWS API calls, 0 writes")
+
+
+def test_check_mode_on_converged_stack_plans_no_change(stack):
+    stack["emulator"].reset_calls()
+    plan = run_playbook("site.yml", check=True)
+    assert plan.rc == 0, plan.output[-4000:]
+    assert plan.changed == 0, plan.output[-4000:]
+    assert [c for c in stack["emulator"].calls() if c["write"]] == []
+
+
+def test_validate_passes(stack):
+    audit = run_playbook("playbooks/validate.yml")
+    assert audit.rc == 0, audit.output[-4000:]
+    assert "Audit passed" in audit.output
+
+
+def _subnet(stack, name):
+    return stack["ec2"].describe_subnets(Filters=[{"Name": "tag:Name", "Values": [name]}])["Subnets"][0][
+        "SubnetId"
+    ]
+
+
+def _route_table(stack, name):
+    tables = stack["ec2"].describe_route_tables(Filters=[{"Name": "tag:Name", "Values": [name]}])[
+        "RouteTables"
+    ]
+    return tables[0]["RouteTableId"]
+
+
+def _group(stack, name):
+    groups = stack["ec2"].describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])
+    return groups["SecurityGroups"][0]["GroupId"]
+
+
+def inject_nat_gateway(stack):
+    ec2 = stack["ec2"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=_subnet(stack, "airflow-local-private-a"), AllocationId=allocation)
+    nat_id = nat["NatGateway"]["NatGatewayId"]
+    return nat_id, lambda: ec2.delete_nat_gateway(NatGatewayId=nat_id)
+
+
+def inject_internet_route(stack):
+    ec2 = stack["ec2"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=stack["vpc"])
+    table = _route_table(stack, "airflow-local-rt-private")
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+    def undo():
+        ec2.delete_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0")
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=stack["vpc"])
+        ec2.delete_internet_gateway(InternetGatewayId=igw)
+
+    return f"{table}).0.0.0.0/0", undo
+
+
+def inject_open_ingress(stack):
+    ec2 = stack["ec2"]
+    group = _group(stack, "airflow-local-worker")
+    permission = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=permission)
+    return (
+        f"airflow-local-worker({group}).ingress.tcp.22-22.0.0.0.0/0",
+        lambda: ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=permission),
+    )
+
+
+def inject_rotation_off(stack):
+    kms = stack["kms"]
+    key = kms.describe_key(KeyId="alias/airflow-local-rds")["KeyMetadata"]["KeyId"]
+    kms.disable_key_rotation(KeyId=key)
+    return (
+        f"KMS key rotation off: aws_kms_key.alias/airflow-local-rds({key})",
+        lambda: kms.enable_key_rotation(KeyId=key),
+    )
+
+
+MUTATIONS = {
+    "nat_gateway": inject_nat_gateway,
+    "internet_gateway_route": inject_internet_route,
+    "open_ingress": inject_open_ingress,
+    "key_rotation_off": inject_rotation_off,
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_validate_fails_naming_the_injected_violation(stack, mutation):
+    named, undo = MUTATIONS[mutation](stack)
+    try:
+        audit = run_playbook("playbooks/validate.yml")
+    finally:
+        undo()
+    assert audit.rc != 0, audit.output[-4000:]
+    assert named in audit.output, audit.output[-4000:]
+    assert "Audit failed" in audit.output

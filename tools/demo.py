@@ -1,0 +1,133 @@
+"""`make demo`: build the platform against the local AWS emulator, audit it, print a summary.
+
+Starts the emulator on a free loopback port, runs site.yml -i inventories/local, then
+playbooks/validate.yml, prints what exists in the emulated account and the audit result,
+and stops the emulator. Every run starts from an empty emulated account: safe to run twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from local_aws.server import fetch_calls  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def start_emulator(workdir: Path) -> tuple[subprocess.Popen, str]:
+    url_file = workdir / "emulator.url"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_aws", "--url-file", str(url_file)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "emulator.log").open("w"),
+    )
+    deadline = time.monotonic() + 60
+    while not url_file.exists() or not url_file.read_text().strip():
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"the local AWS emulator did not start; see {workdir / 'emulator.log'}")
+        time.sleep(0.1)
+    return process, url_file.read_text().strip()
+
+
+def playbook(name: str, env: dict, *extra: str) -> float:
+    print(f"\n==> ansible-playbook {name} -i inventories/local {' '.join(extra)}", flush=True)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", "inventories/local", name, *extra], cwd=ROOT, env=env
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed (exit {done.returncode})")
+    return time.monotonic() - started
+
+
+def inventory(url: str) -> list[tuple[str, int]]:
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    ec2, kms = session.client("ec2", endpoint_url=url), session.client("kms", endpoint_url=url)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:airflow:env", "Values": ["local"]}])["Vpcs"]
+    vpc_filter = [{"Name": "vpc-id", "Values": [v["VpcId"] for v in vpcs]}]
+    endpoints = ec2.describe_vpc_endpoints(Filters=vpc_filter)["VpcEndpoints"]
+    groups = ec2.describe_security_groups(Filters=vpc_filter)["SecurityGroups"]
+    aliases = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/airflow-local-")]
+    return [
+        ("VPCs (airflow:env=local)", len(vpcs)),
+        ("subnets (private, data, alb x 2 AZs)", len(ec2.describe_subnets(Filters=vpc_filter)["Subnets"])),
+        ("route tables", len(ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"])),
+        ("security groups (incl. the emptied default)", len(groups)),
+        (
+            "interface endpoints, private DNS on",
+            sum(e["VpcEndpointType"] == "Interface" and e.get("PrivateDnsEnabled", False) for e in endpoints),
+        ),
+        ("gateway endpoints (S3)", sum(e["VpcEndpointType"] == "Gateway" for e in endpoints)),
+        ("customer-managed KMS keys", len(aliases)),
+        ("NAT gateways", len(ec2.describe_nat_gateways(Filter=vpc_filter)["NatGateways"])),
+        (
+            "internet gateways",
+            len(
+                ec2.describe_internet_gateways(
+                    Filters=[{"Name": "attachment.vpc-id", "Values": [v["VpcId"] for v in vpcs]}]
+                )["InternetGateways"]
+            ),
+        ),
+    ]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="airflow-ecs-demo-") as tmp:
+        workdir = Path(tmp)
+        process, url = start_emulator(workdir)
+        print(f"local AWS emulator: {url}")
+        env = dict(
+            os.environ,
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+            PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        )
+        try:
+            built = playbook("site.yml", env)
+            calls = len(fetch_calls(url, reset=True))
+            report = workdir / "audit.json"
+            audited = playbook("playbooks/validate.yml", env, "-e", f"validate_report_file={report}")
+            audit = json.loads(report.read_text())
+            rows = inventory(url)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print("\n== pathwai.airflow_ecs demo (env local, emulated account) ==")
+    width = max(len(name) for name, _ in rows) + 2
+    for name, count in rows:
+        print(f"  {name:<{width}}{count:>5}")
+    print(f"  {'site.yml wall time (s)':<{width}}{built:>5.0f}")
+    print(f"  {'AWS API calls made by site.yml':<{width}}{calls:>5}")
+    print(f"  {'validate.yml wall time (s)':<{width}}{audited:>5.0f}")
+    for source in ("plan", "live"):
+        result = audit[source]
+        verdict = "PASS" if result["passed"] else "FAIL"
+        audited_count = sum(result["summary"].values())
+        print(
+            f"  audit {source:<5} {verdict}: {len(result['findings'])} findings over {audited_count}"
+            f" resources, policies {', '.join(result['policies'])}"
+        )
+        for finding in result["findings"]:
+            print(f"    - {finding}")
+    return 0 if audit["plan"]["passed"] and audit["live"]["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
