@@ -49,6 +49,18 @@ options:
     type: list
     elements: str
     default: []
+  data:
+    description:
+      - The data layer's stores to audit in the live account (omit before phase 2 exists). Each store must
+        be encrypted with the key of its purpose and reachable only over TLS.
+    type: dict
+    suboptions:
+      rds_instance_id: {description: The RDS instance identifier., type: str}
+      redis_replication_group_id: {description: The ElastiCache replication group id., type: str}
+      efs_name: {description: The EFS creation token., type: str}
+      buckets: {description: S3 bucket names., type: list, elements: str}
+      secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
+      log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
   document:
     description:
       - A document with C(resource_changes) to evaluate instead of reading the account (the plan).
@@ -113,6 +125,7 @@ except ImportError:
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import audit_data
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import (
     kms_resources,
     network_resources,
@@ -125,6 +138,26 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import 
 )
 
 
+def data_resources(module, data: dict) -> list[dict]:
+    """The data layer's stores, each read only when the inventory names it."""
+    out = []
+    if data["rds_instance_id"]:
+        out += audit_data.rds_resources(retrying_client(module, "rds"), data["rds_instance_id"])
+    if data["redis_replication_group_id"]:
+        out += audit_data.redis_resources(
+            retrying_client(module, "elasticache"), data["redis_replication_group_id"]
+        )
+    if data["efs_name"]:
+        out += audit_data.efs_resources(retrying_client(module, "efs"), data["efs_name"])
+    if data["buckets"]:
+        out += audit_data.bucket_resources(retrying_client(module, "s3"), data["buckets"])
+    if data["secret_prefix"]:
+        out += audit_data.secret_resources(retrying_client(module, "secretsmanager"), data["secret_prefix"])
+    if data["log_group_prefix"]:
+        out += audit_data.log_group_resources(retrying_client(module, "logs"), data["log_group_prefix"])
+    return out
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -134,6 +167,17 @@ def main():
             required_interface_endpoints=dict(type="list", elements="str", default=[]),
             required_gateway_endpoints=dict(type="list", elements="str", default=[]),
             required_kms_purposes=dict(type="list", elements="str", default=[]),
+            data=dict(
+                type="dict",
+                options=dict(
+                    rds_instance_id=dict(type="str"),
+                    redis_replication_group_id=dict(type="str"),
+                    efs_name=dict(type="str"),
+                    buckets=dict(type="list", elements="str", default=[]),
+                    secret_prefix=dict(type="str"),
+                    log_group_prefix=dict(type="str"),
+                ),
+            ),
             document=dict(type="dict"),
         ),
         supports_check_mode=True,
@@ -153,6 +197,8 @@ def main():
         try:
             resources = network_resources(retrying_client(module, "ec2"), params["env"])
             resources += kms_resources(retrying_client(module, "kms"), params["name_prefix"])
+            if params["data"]:
+                resources += data_resources(module, params["data"])
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg="Failed to read the account for the audit")
 
@@ -164,6 +210,7 @@ def main():
             "interface_endpoints": params["required_interface_endpoints"],
             "gateway_endpoints": params["required_gateway_endpoints"],
             "kms_purposes": params["required_kms_purposes"],
+            "data": bool(params["data"]),
         },
         "resource_changes": resources,
     }

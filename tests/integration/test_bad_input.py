@@ -56,6 +56,38 @@ CASES = {
     ),
     "wrong_type": ({"network_execution_api_port": "https"}, "network_execution_api_port"),
     "short_deletion_window": ({"kms_deletion_window_days": 3}, "kms_deletion_window_days=3 must be 7-30"),
+    "unknown_engine_version": (
+        {"data_rds_engine_version": "15.4"},
+        "data_rds_engine_version='15.4' is not a known",
+    ),
+    "instance_class_not_allowed": (
+        {"data_rds_instance_class": "db.x2g.large"},
+        "data_rds_instance_class='db.x2g.large'",
+    ),
+    "prod_without_multi_az": (
+        {"data_production": True, "data_rds_multi_az": False},
+        "data_rds_multi_az=false in production",
+    ),
+    "prod_short_backups": (
+        {"data_production": True, "data_rds_multi_az": True, "data_rds_backup_retention_period": 3},
+        "data_rds_backup_retention_period=3 in production",
+    ),
+    "prod_replicas_without_failover": (
+        {"data_production": True, "data_rds_multi_az": True, "data_redis_num_cache_nodes": 3},
+        "data_redis_automatic_failover_enabled=false with 2 replica(s) in production",
+    ),
+    "evicting_broker": (
+        {"data_redis_parameters": {"maxmemory-policy": "allkeys-lru"}},
+        "maxmemory-policy='allkeys-lru'",
+    ),
+    "invalid_bucket_name": (
+        {"data_dags_bucket_name": "Pathwai_DAGs"},
+        "data_dags_bucket_name='Pathwai_DAGs' is not a valid",
+    ),
+    "failover_without_replica": (
+        {"data_redis_automatic_failover_enabled": True},
+        "data_redis_automatic_failover_enabled=true needs a replica",
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """site.yml against the emulator: converge, re-run with no change, --check as a true plan,
-the audit passing, and the audit failing (naming the resource) for each injected violation."""
+secrets generated once and never printed, the audit passing, and the audit failing (naming
+the resource) for each injected violation."""
 
 from __future__ import annotations
 
@@ -113,7 +114,18 @@ def inject_rotation_off(stack):
     )
 
 
+def inject_plain_http_bucket(stack):
+    s3 = stack["s3"]
+    policy = s3.get_bucket_policy(Bucket="pathwai-airflow3-dags-local")["Policy"]
+    s3.delete_bucket_policy(Bucket="pathwai-airflow3-dags-local")
+    return (
+        "Policy does not deny requests without TLS: aws_s3_bucket.pathwai-airflow3-dags-local",
+        lambda: s3.put_bucket_policy(Bucket="pathwai-airflow3-dags-local", Policy=policy),
+    )
+
+
 MUTATIONS = {
+    "bucket_without_tls_policy": inject_plain_http_bucket,
     "nat_gateway": inject_nat_gateway,
     "internet_gateway_route": inject_internet_route,
     "open_ingress": inject_open_ingress,
