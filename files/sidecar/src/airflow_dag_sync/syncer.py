@@ -175,9 +175,14 @@ class Syncer:
 
     def _valid(self, listing: dict[str, Remote]) -> dict[str, Remote]:
         """Drop keys that cannot be a path in the tree. Cheap when nothing new was listed."""
-        manifest = self.manifest
-        if all(rel in manifest for rel in listing):
-            return listing  # every key was validated when it was installed
+        manifest, known_bad = self.manifest, self._skipped_seen
+        # Fast path for the usual cycle: no key is new and none disappeared, so every key
+        # was validated when installed (or already skipped, e.g. a console folder marker).
+        installed = sum(1 for rel in listing if rel in manifest)
+        if installed == len(manifest) and installed + sum(1 for rel in known_bad if rel in listing) == len(
+            listing
+        ):
+            return {rel: r for rel, r in listing.items() if rel not in known_bad} if known_bad else listing
         reserved = self.tree.reserved
         valid = {rel: r for rel, r in listing.items() if key_to_rel(rel, reserved) is not None}
         dirs = set()
