@@ -6,6 +6,8 @@ botocore's ``DescribeDBParameters`` returns every parameter of the group's famil
 ``DescribeEngineDefaultParameters`` returns a family's defaults as ``EngineDefaults``.
 moto 5.2.5 returns only the parameters a caller set (no ``DataType``, which
 amazon.aws.rds_instance_param_group needs) and lacks ``DescribeEngineDefaultParameters``.
+``DescribeDBParameterGroups`` for a name that does not exist answers an empty list where
+RDS answers ``DBParameterGroupNotFound`` (the stock module then fails with an IndexError).
 
 The catalogue below is a subset of the real postgres family parameters (names, types,
 ranges and defaults as RDS documents them for PostgreSQL 15/16), enough for the parameters
@@ -119,6 +121,15 @@ def apply() -> None:
                 )
         return original_modify(self)
 
+    original_describe_groups = RDSResponse.describe_db_parameter_groups
+
+    def describe_db_parameter_groups(self):
+        name = self.params.get("DBParameterGroupName")
+        if name and not self.backend.describe_db_parameter_groups({"db_parameter_group_name": name}):
+            raise DBParameterGroupNotFoundError(name)
+        return original_describe_groups(self)
+
+    RDSResponse.describe_db_parameter_groups = describe_db_parameter_groups
     RDSResponse.describe_db_parameters = describe_db_parameters
     RDSResponse.describe_engine_default_parameters = describe_engine_default_parameters
     RDSResponse.modify_db_parameter_group = modify_db_parameter_group
