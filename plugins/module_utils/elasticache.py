@@ -164,7 +164,9 @@ def normalise_group(group: dict | None, cluster: dict | None, tags: dict) -> dic
         "engine_version": cluster.get("EngineVersion"),
         "node_type": group.get("CacheNodeType"),
         "replicas_per_node_group": max(len(members) - 1, 0),
-        "cache_parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
+        "cache_parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get(
+            "CacheParameterGroupName"
+        ),
         "cache_subnet_group_name": cluster.get("CacheSubnetGroupName"),
         "security_group_ids": sorted(g["SecurityGroupId"] for g in cluster.get("SecurityGroups") or []),
         "port": primary.get("Port"),
@@ -286,9 +288,7 @@ def validate(params: dict, current: dict | None) -> list[str]:
         if not params.get("transit_encryption_enabled"):
             errors.append("auth_token needs transit_encryption_enabled")
         if not AUTH_TOKEN.fullmatch(token):
-            errors.append(
-                'auth_token must be 16-128 printable ASCII characters without space, ", / or @'
-            )
+            errors.append('auth_token must be 16-128 printable ASCII characters without space, ", / or @')
     if params.get("kms_key_id") and not params.get("at_rest_encryption_enabled"):
         errors.append("kms_key_id needs at_rest_encryption_enabled")
     return errors
