@@ -57,6 +57,12 @@ def inventory(url: str) -> list[tuple[str, int]]:
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
     ec2, kms = session.client("ec2", endpoint_url=url), session.client("kms", endpoint_url=url)
+    rds, cache = session.client("rds", endpoint_url=url), session.client("elasticache", endpoint_url=url)
+    efs, s3 = session.client("efs", endpoint_url=url), session.client("s3", endpoint_url=url)
+    secrets, logs = (
+        session.client("secretsmanager", endpoint_url=url),
+        session.client("logs", endpoint_url=url),
+    )
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:airflow:env", "Values": ["local"]}])["Vpcs"]
     vpc_filter = [{"Name": "vpc-id", "Values": [v["VpcId"] for v in vpcs]}]
     endpoints = ec2.describe_vpc_endpoints(Filters=vpc_filter)["VpcEndpoints"]
@@ -73,6 +79,31 @@ def inventory(url: str) -> list[tuple[str, int]]:
         ),
         ("gateway endpoints (S3)", sum(e["VpcEndpointType"] == "Gateway" for e in endpoints)),
         ("customer-managed KMS keys", len(aliases)),
+        (
+            "RDS PostgreSQL instances (encrypted)",
+            sum(i.get("StorageEncrypted", False) for i in rds.describe_db_instances()["DBInstances"]),
+        ),
+        (
+            "Redis replication groups (TLS + AUTH)",
+            sum(
+                g.get("TransitEncryptionEnabled", False) and g.get("AuthTokenEnabled", False)
+                for g in cache.describe_replication_groups()["ReplicationGroups"]
+            ),
+        ),
+        (
+            "EFS file systems (encrypted)",
+            sum(f["Encrypted"] for f in efs.describe_file_systems()["FileSystems"]),
+        ),
+        ("EFS access points", len(efs.describe_access_points()["AccessPoints"])),
+        ("S3 buckets", len(s3.list_buckets()["Buckets"])),
+        (
+            "secrets under airflow/local/",
+            sum(x["Name"].startswith("airflow/local/") for x in secrets.list_secrets()["SecretList"]),
+        ),
+        (
+            "log groups /ecs/airflow-local-*",
+            len(logs.describe_log_groups(logGroupNamePrefix="/ecs/airflow-local-")["logGroups"]),
+        ),
         ("NAT gateways", len(ec2.describe_nat_gateways(Filter=vpc_filter)["NatGateways"])),
         (
             "internet gateways",

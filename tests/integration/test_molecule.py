@@ -29,9 +29,10 @@ SCENARIOS = {
     "network": ["converge", "idempotence", "verify"],
     "kms": ["converge", "idempotence", "verify"],
     "endpoints": ["prepare", "converge", "idempotence", "verify"],
+    "data": ["prepare", "converge", "idempotence", "verify"],
 }
 # Role -> a write call that proves the scenario reached this emulator (not some other endpoint).
-WRITES = {"network": "CreateVpc", "kms": "CreateKey", "endpoints": "CreateVpcEndpoint"}
+WRITES = {"network": "CreateVpc", "kms": "CreateKey", "endpoints": "CreateVpcEndpoint", "data": "CreateDBInstance"}
 
 
 def _run_molecule(role: str, tmp_path: Path) -> subprocess.CompletedProcess:
