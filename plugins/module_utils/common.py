@@ -27,3 +27,10 @@ def paginate(client, operation: str, **params) -> dict:
 def diff_result(before, after) -> dict:
     """Ansible's ``diff`` structure (shown by ``--diff``)."""
     return {"before": before, "after": after}
+
+
+def exit_with(module, result: dict) -> None:
+    """Exit with ``result``, keeping its ``diff`` only when the run asked for diffs."""
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)

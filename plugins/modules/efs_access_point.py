@@ -125,7 +125,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import diff_result, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    diff_result,
+    exit_with,
+    retrying_client,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     access_point_differences,
     create_access_point_request,
@@ -263,9 +267,7 @@ def main():
         module.fail_json(msg=str(e))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage the EFS access point {module.params['name']}")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    exit_with(module, result)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
+    exit_with,
     paginate,
     retrying_client,
 )
@@ -303,9 +304,7 @@ def main():
             result = update(module, client, group)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage cache parameter group {module.params['name']}")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    exit_with(module, result)
 
 
 if __name__ == "__main__":

@@ -236,6 +236,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
+    exit_with,
     retrying_client,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache import (
@@ -447,9 +448,7 @@ def main():
             result = ensure_absent(module, client, current)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage replication group {group_id}")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    exit_with(module, result)
 
 
 if __name__ == "__main__":

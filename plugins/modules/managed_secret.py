@@ -109,7 +109,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import diff_result, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    diff_result,
+    exit_with,
+    retrying_client,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.secret_values import (
     generate,
     render,
@@ -280,9 +284,7 @@ def main():
             result = ensure_absent(module, client)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage secret {module.params['name']}")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    exit_with(module, result)
 
 
 if __name__ == "__main__":

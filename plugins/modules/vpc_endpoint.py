@@ -134,6 +134,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
+    exit_with,
     paginate,
     retrying_client,
 )
@@ -262,9 +263,7 @@ def main():
             result = ensure_absent(module, client, current)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to manage the VPC endpoint")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    exit_with(module, result)
 
 
 if __name__ == "__main__":
