@@ -23,7 +23,9 @@ def _apply(instance, kwargs: dict) -> None:
     if "enable_performance_insights" in kwargs:
         instance.performance_insights_enabled = bool(kwargs["enable_performance_insights"])
     if kwargs.get("performance_insights_kms_key_id"):
-        instance.performance_insights_kms_key_id = _key_arn(instance.backend, kwargs["performance_insights_kms_key_id"])
+        instance.performance_insights_kms_key_id = _key_arn(
+            instance.backend, kwargs["performance_insights_kms_key_id"]
+        )
     if kwargs.get("performance_insights_retention_period"):
         instance.performance_insights_retention_period = int(kwargs["performance_insights_retention_period"])
     if instance.performance_insights_enabled and not instance.performance_insights_retention_period:

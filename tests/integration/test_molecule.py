@@ -32,7 +32,12 @@ SCENARIOS = {
     "data": ["prepare", "converge", "idempotence", "verify"],
 }
 # Role -> a write call that proves the scenario reached this emulator (not some other endpoint).
-WRITES = {"network": "CreateVpc", "kms": "CreateKey", "endpoints": "CreateVpcEndpoint", "data": "CreateDBInstance"}
+WRITES = {
+    "network": "CreateVpc",
+    "kms": "CreateKey",
+    "endpoints": "CreateVpcEndpoint",
+    "data": "CreateDBInstance",
+}
 
 
 def _run_molecule(role: str, tmp_path: Path) -> subprocess.CompletedProcess:
