@@ -44,15 +44,21 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen, str]:
     return process, url_file.read_text().strip()
 
 
-def playbook(name: str, env: dict, *extra: str) -> float:
+def playbook(name: str, env: dict, *extra: str, quiet: bool = False) -> tuple[float, int]:
+    """Run a playbook; return (wall seconds, tasks changed). ``quiet`` prints only the recap."""
     print(f"\n==> ansible-playbook {name} -i inventories/local {' '.join(extra)}", flush=True)
     started = time.monotonic()
-    done = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "inventories/local", name, *extra], cwd=ROOT, env=env
-    )
+    command = [str(BIN / "ansible-playbook"), "-i", "inventories/local", name, *extra]
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE if quiet else None, text=True)
+    elapsed = time.monotonic() - started
     if done.returncode != 0:
+        if quiet:
+            print(done.stdout[-5000:])
         raise SystemExit(f"{name} failed (exit {done.returncode})")
-    return time.monotonic() - started
+    recap = RECAP.findall(done.stdout or "")
+    if quiet:
+        print(recap[-1][0] if recap else "(no recap)")
+    return elapsed, int(recap[-1][1]) if recap else -1
 
 
 def inventory(url: str) -> list[tuple[str, int]]:
