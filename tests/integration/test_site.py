@@ -4,6 +4,8 @@ the resource) for each injected violation."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from ansible_run import run_playbook
@@ -11,31 +13,81 @@ from ansible_run import run_playbook
 pytestmark = pytest.mark.slow
 
 
+def secret_values(url: str) -> dict[str, str]:
+    client = boto3.client("secretsmanager", endpoint_url=url)
+    names = [s["Name"] for s in client.list_secrets()["SecretList"] if s["Name"].startswith("airflow/local/")]
+    return {name: client.get_secret_value(SecretId=name)["SecretString"] for name in names}
+
+
 @pytest.fixture(scope="module")
 def stack(module_aws_endpoint):
-    first = run_playbook("site.yml")
-    assert first.rc == 0, first.output[-4000:]
+    first = run_playbook("site.yml", "-vvv")
+    assert first.rc == 0, first.output[-6000:]
     assert first.changed > 0
-    ec2 = boto3.client("ec2", endpoint_url=module_aws_endpoint.url)
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["airflow-local-vpc"]}])["Vpcs"][0][
-        "VpcId"
-    ]
+    url = module_aws_endpoint.url
+    ec2 = boto3.client("ec2", endpoint_url=url)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["airflow-local-vpc"]}])["Vpcs"]
     return {
         "emulator": module_aws_endpoint,
         "ec2": ec2,
-        "vpc": vpc,
-        "kms": boto3.client("kms", endpoint_url=module_aws_endpoint.url),
+        "vpc": vpcs[0]["VpcId"],
+        "first": first,
+        "secrets": secret_values(url),
+        "kms": boto3.client("kms", endpoint_url=url),
+        "s3": boto3.client("s3", endpoint_url=url),
     }
 
 
-def test_rerun_changes_nothing(stack):
+@pytest.fixture(scope="module")
+def rerun(stack):
     stack["emulator"].reset_calls()
-    again = run_playbook("site.yml")
-    assert again.rc == 0, again.output[-4000:]
-    assert again.changed == 0, again.output[-4000:]
-    calls = stack["emulator"].calls()
+    again = run_playbook("site.yml", "-vvv")
+    return again, stack["emulator"].calls()
+
+
+def test_rerun_changes_nothing(rerun):
+    again, calls = rerun
+    assert again.rc == 0, again.output[-6000:]
+    assert again.changed == 0, again.output[-6000:]
     assert [c for c in calls if c["write"]] == []
     print(f"\nsite.yml re-run: {len(calls)} AWS API calls, 0 writes")
+
+
+def test_every_secret_is_kept_across_reruns(stack, rerun):
+    expected = {
+        "db",
+        "db_master_password",
+        "sql_alchemy_conn",
+        "celery_result_backend",
+        "redis_auth_token",
+        "redis",
+        "celery_broker_url",
+        "fernet_key",
+        "api_secret_key",
+        "jwt_secret",
+        "oidc_client_secret",
+    }
+    assert {name.rsplit("/", 1)[1] for name in stack["secrets"]} == expected
+    assert secret_values(stack["emulator"].url) == stack["secrets"]
+    values = stack["secrets"]
+    assert values["airflow/local/celery_broker_url"].startswith("rediss://:")
+    assert values["airflow/local/celery_broker_url"].endswith(":6379/0?ssl_cert_reqs=required")
+    assert values["airflow/local/sql_alchemy_conn"].startswith("postgresql+psycopg2://airflow:")
+    assert values["airflow/local/sql_alchemy_conn"].endswith("?sslmode=require")
+    assert values["airflow/local/celery_result_backend"].startswith("db+postgresql://airflow:")
+    assert json.loads(values["airflow/local/db"])["password"] == values["airflow/local/db_master_password"]
+
+
+def test_no_secret_value_in_verbose_output(stack, rerun):
+    outputs = stack["first"].output + rerun[0].output
+    assert "airflow/local/db_master_password" in outputs  # the -vvv output is there to search
+    leaks = []
+    for name, value in stack["secrets"].items():
+        parts = [value]
+        if value.startswith("{"):
+            parts = [str(v) for k, v in json.loads(value).items() if k in ("password", "auth_token")]
+        leaks += [name for part in parts if part in outputs]
+    assert leaks == [], f"secret values printed by ansible-playbook -vvv: {leaks}"
 
 
 def test_check_mode_on_converged_stack_plans_no_change(stack):
