@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -120,15 +121,33 @@ class Syncer:
         self._abort.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    @contextmanager
+    def _measured(self, res: CycleResult):
+        """Time a cycle (wall, CPU, S3 calls) and turn its failure into the result: a stop
+        is ``stopped``, any other error ``error`` (the tree is kept); a lost destination
+        propagates (the program exits 3)."""
+        t0, c0, n0 = time.monotonic(), time.process_time(), self.counter.value
+        try:
+            yield
+        except Stopped:
+            res.result = "stopped"
+        except DestinationError:
+            raise
+        except Exception as exc:
+            self._failed(res, exc)
+        finally:
+            res.duration_s = time.monotonic() - t0
+            res.cpu_s = time.process_time() - c0
+            res.s3_calls = self.counter.value - n0
+
     # -- full cycle ---------------------------------------------------------------------
     def full_cycle(self, walk: bool = False) -> CycleResult:
         """List the prefix and bring the tree to it. ``walk`` also checks the local tree
         (missing, modified and stray files), as done at start and every reconcile interval."""
         res = CycleResult("full", walked=walk)
-        t0, c0, n0 = time.monotonic(), time.process_time(), self.counter.value
         listing_started = time.time()
         res.lag_s = listing_started - (self.last_good_listing or self.started)
-        try:
+        with self._measured(res):
             self.tree.check_quick()
             listing, res.list_pages = list_prefix(
                 self.s3, self.config.bucket, self.config.prefix, self.list_page_size
@@ -161,16 +180,6 @@ class Syncer:
             if res.result != "error":
                 res.result = "ok" if res.changes else "noop"
                 self.last_good_listing = listing_started
-        except Stopped:
-            res.result = "stopped"
-        except DestinationError:
-            raise
-        except Exception as exc:
-            self._failed(res, exc)
-        finally:
-            res.duration_s = time.monotonic() - t0
-            res.cpu_s = time.process_time() - c0
-            res.s3_calls = self.counter.value - n0
         return res
 
     def _valid(self, listing: dict[str, Remote]) -> dict[str, Remote]:
@@ -246,9 +255,8 @@ class Syncer:
         """Bring only these keys up to date (event mode): GET each one conditionally;
         a key S3 no longer has is deleted locally, within the mass-delete guard."""
         res = CycleResult("events")
-        t0, c0, n0 = time.monotonic(), time.process_time(), self.counter.value
         reserved = self.tree.reserved
-        try:
+        with self._measured(res):
             wanted = sorted(rel for rel in rels if key_to_rel(rel, reserved) is not None)
             res.skipped = len(rels) - len(wanted)
             outcomes = self._fetch_all(wanted, None, conditional=True, keep_gone=True)
@@ -268,16 +276,6 @@ class Syncer:
             self._commit(staged, deletes, res, strays=set())
             if res.result != "error":
                 res.result = "ok" if res.changes else "noop"
-        except Stopped:
-            res.result = "stopped"
-        except DestinationError:
-            raise
-        except Exception as exc:
-            self._failed(res, exc)
-        finally:
-            res.duration_s = time.monotonic() - t0
-            res.cpu_s = time.process_time() - c0
-            res.s3_calls = self.counter.value - n0
         return res
 
     # -- downloads ------------------------------------------------------------------------------
