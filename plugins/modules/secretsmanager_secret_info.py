@@ -1,0 +1,97 @@
+#!/usr/bin/python
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+
+DOCUMENTATION = r"""
+---
+module: secretsmanager_secret_info
+short_description: List Secrets Manager secrets by name prefix (metadata only, never values)
+version_added: 0.1.0
+description:
+  - Lists the secrets whose name starts with O(name_prefix), with their ARN, KMS key and tags. Secret values are
+    never read.
+  - Written because neither amazon.aws nor community.aws has an info module for Secrets Manager; the
+    C(amazon.aws.secretsmanager_secret) lookup returns values, which task definitions must not carry (they
+    name secrets by ARN in C(valueFrom)).
+  - Calls C(ListSecrets) (paginated, C(name) filter), which the local emulator serves.
+author:
+  - pathwai platform engineering
+options:
+  name_prefix:
+    description: Secrets whose name starts with this, for example C(airflow/prod/).
+    type: str
+    required: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Find the environment's secrets
+  pathwai.airflow_ecs.secretsmanager_secret_info:
+    name_prefix: airflow/prod/
+  register: found
+
+- name: ARN of the broker URL secret
+  ansible.builtin.debug:
+    msg: "{{ found.arns['airflow/prod/celery_broker_url'] }}"
+"""
+
+RETURN = r"""
+secrets:
+  description: The secrets found, sorted by name (metadata only).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: The secret name., type: str}
+    arn: {description: The secret ARN (with its random suffix)., type: str}
+    kms_key_id: {description: The KMS key that encrypts it., type: str}
+    description: {description: The description., type: str}
+    tags: {description: Tags., type: dict}
+arns:
+  description: Secret name to ARN.
+  returned: always
+  type: dict
+  sample: {"airflow/prod/fernet_key": "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/prod/fernet_key-AbCdEf"}
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(name_prefix=dict(type="str", required=True)), supports_check_mode=True
+    )
+    prefix = module.params["name_prefix"]
+    client = retrying_client(module, "secretsmanager")
+    try:
+        listed = paginate(client, "list_secrets", Filters=[{"Key": "name", "Values": [prefix]}])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Failed to list the secrets under {prefix}")
+    secrets = sorted(
+        (
+            {
+                "name": s["Name"],
+                "arn": s["ARN"],
+                "kms_key_id": s.get("KmsKeyId"),
+                "description": s.get("Description"),
+                "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
+            }
+            for s in listed.get("SecretList", [])
+            if s["Name"].startswith(prefix) and not s.get("DeletedDate")
+        ),
+        key=lambda s: s["name"],
+    )
+    module.exit_json(changed=False, secrets=secrets, arns={s["name"]: s["arn"] for s in secrets})
+
+
+if __name__ == "__main__":
+    main()
