@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import ipaddress
 
+# network_idp_route_target value that makes the role create and attach a virtual private gateway.
+VPN_GATEWAY = "vpn-gateway"
+
 
 def _net(value):
     try:
@@ -81,10 +84,11 @@ def network_problems(cfg: dict) -> list[str]:
             "(tgw-...) or virtual private gateway (vgw-...) that routes to the IdP"
         )
     target = cfg.get("idp_route_target") or ""
-    if target and not target.startswith(("tgw-", "vgw-")):
+    if target and target != VPN_GATEWAY and not target.startswith(("tgw-", "vgw-")):
         problems.append(
-            f"network_idp_route_target={target!r} must be a transit gateway (tgw-...) or virtual private "
-            "gateway (vgw-...); internet and NAT gateways are not allowed"
+            f"network_idp_route_target={target!r} must be a transit gateway (tgw-...), a virtual private "
+            f"gateway (vgw-...) or {VPN_GATEWAY!r} (the role creates and attaches one); internet and NAT "
+            "gateways are not allowed"
         )
     return problems
 

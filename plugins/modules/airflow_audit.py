@@ -61,6 +61,21 @@ options:
       buckets: {description: S3 bucket names., type: list, elements: str}
       secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
       log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
+  compute:
+    description:
+      - The compute layer to audit in the live account (omit before phase 3 exists). IAM statements (no
+        wildcard action, C(Resource "*") only for actions without resource-level permissions, KMS grants on
+        named key ARNs, no C(ecs:RunTask)/C(iam:PassRole) for the scheduler), task definitions (no secret in
+        plain environment, the JWT secret only in api-server and scheduler, read-only DAG mounts for
+        Airflow, EFS transit encryption and IAM authorization), the ALB (internal, HTTPS with a TLS 1.3
+        policy, OIDC before any forward, only C(/execution/*) forwarded without OIDC) and the target group's
+        health path.
+    type: dict
+    suboptions:
+      roles: {description: IAM role name to the service it serves., type: dict, default: {}}
+      task_definitions: {description: Task-definition family to its service., type: dict, default: {}}
+      alb_name: {description: The ALB's name., type: str}
+      target_group_name: {description: The api-server target group's name., type: str}
   document:
     description:
       - A document with C(resource_changes) to evaluate instead of reading the account (the plan).
@@ -125,7 +140,7 @@ except ImportError:
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import audit_data
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import audit_compute, audit_data
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import (
     kms_resources,
     network_resources,
@@ -158,6 +173,19 @@ def data_resources(module, data: dict) -> list[dict]:
     return out
 
 
+def compute_resources(module, compute: dict) -> list[dict]:
+    """IAM roles, task definitions and the ALB, each read only when the inventory names it."""
+    out = audit_compute.iam_resources(retrying_client(module, "iam"), compute["roles"])
+    out += audit_compute.task_definition_resources(
+        retrying_client(module, "ecs"), compute["task_definitions"]
+    )
+    if compute["alb_name"]:
+        out += audit_compute.alb_resources(
+            retrying_client(module, "elbv2"), compute["alb_name"], compute["target_group_name"] or ""
+        )
+    return out
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -176,6 +204,15 @@ def main():
                     buckets=dict(type="list", elements="str", default=[]),
                     secret_prefix=dict(type="str"),
                     log_group_prefix=dict(type="str"),
+                ),
+            ),
+            compute=dict(
+                type="dict",
+                options=dict(
+                    roles=dict(type="dict", default={}),
+                    task_definitions=dict(type="dict", default={}),
+                    alb_name=dict(type="str"),
+                    target_group_name=dict(type="str"),
                 ),
             ),
             document=dict(type="dict"),
@@ -199,6 +236,8 @@ def main():
             resources += kms_resources(retrying_client(module, "kms"), params["name_prefix"])
             if params["data"]:
                 resources += data_resources(module, params["data"])
+            if params["compute"]:
+                resources += compute_resources(module, params["compute"])
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg="Failed to read the account for the audit")
 
@@ -211,6 +250,7 @@ def main():
             "gateway_endpoints": params["required_gateway_endpoints"],
             "kms_purposes": params["required_kms_purposes"],
             "data": bool(params["data"]),
+            "compute": bool(params["compute"]),
         },
         "resource_changes": resources,
     }

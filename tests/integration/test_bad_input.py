@@ -84,6 +84,42 @@ CASES = {
         {"data_dags_bucket_name": "Pathwai_DAGs"},
         "data_dags_bucket_name='Pathwai_DAGs' is not a valid",
     ),
+    "fargate_pair_invalid": (
+        {"compute_services": {"api-server": {"cpu": 1024, "memory": 1024}}},
+        "compute_services.api-server: memory=1024 is not valid with cpu=1024 on Fargate",
+    ),
+    "fargate_cpu_invalid": (
+        {"compute_services": {"scheduler": {"cpu": 3000, "memory": 4096}}},
+        "compute_services.scheduler: cpu=3000 is not a Fargate size",
+    ),
+    "worker_min_above_max": (
+        {"compute_services": {"worker": {"min_capacity": 5, "max_capacity": 2, "desired_count": 3}}},
+        "compute_services.worker: min_capacity=5 is greater than max_capacity=2",
+    ),
+    "worker_desired_outside_range": (
+        {"compute_services": {"worker": {"min_capacity": 1, "max_capacity": 3, "desired_count": 9}}},
+        "compute_services.worker.desired_count=9 is outside min_capacity..max_capacity (1..3)",
+    ),
+    "image_without_tag": (
+        {"compute_airflow_image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow"},
+        "image='123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow' must name a tag or a digest",
+    ),
+    "unknown_capacity_provider": (
+        {"compute_services": {"worker": {"capacity_provider": "EC2_SPOT"}}},
+        "compute_services.worker.capacity_provider='EC2_SPOT' is not one of the cluster's capacity providers",
+    ),
+    "oidc_without_private_idp_path": (
+        {"network_idp_cidrs": [], "network_idp_route_target": ""},
+        "an internal ALB cannot reach a public IdP",
+    ),
+    "alb_tls12_policy": (
+        {"alb_ssl_policy": "ELBSecurityPolicy-2016-08"},
+        "alb_ssl_policy='ELBSecurityPolicy-2016-08' is not a TLS 1.3 policy",
+    ),
+    "alb_airflow2_health_path": (
+        {"alb_health_check_path": "/health"},
+        "alb_health_check_path='/health': Airflow 3 answers 404 there",
+    ),
     "failover_without_replica": (
         {"data_redis_automatic_failover_enabled": True},
         "data_redis_automatic_failover_enabled=true needs a replica",

@@ -30,6 +30,8 @@ SCENARIOS = {
     "kms": ["converge", "idempotence", "verify"],
     "endpoints": ["prepare", "converge", "idempotence", "verify"],
     "data": ["prepare", "converge", "idempotence", "verify"],
+    "alb": ["prepare", "converge", "idempotence", "verify"],
+    "compute": ["prepare", "converge", "idempotence", "verify"],
 }
 # Role -> a write call that proves the scenario reached this emulator (not some other endpoint).
 WRITES = {
@@ -37,6 +39,8 @@ WRITES = {
     "kms": "CreateKey",
     "endpoints": "CreateVpcEndpoint",
     "data": "CreateDBInstance",
+    "alb": "CreateListener",
+    "compute": "CreateService",
 }
 
 

@@ -35,6 +35,9 @@ def stack(module_aws_endpoint):
         "secrets": secret_values(url),
         "kms": boto3.client("kms", endpoint_url=url),
         "s3": boto3.client("s3", endpoint_url=url),
+        "iam": boto3.client("iam", endpoint_url=url),
+        "ecs": boto3.client("ecs", endpoint_url=url),
+        "elbv2": boto3.client("elbv2", endpoint_url=url),
     }
 
 
@@ -176,7 +179,128 @@ def inject_plain_http_bucket(stack):
     )
 
 
+def _put_statement(stack, role: str, statement: dict):
+    iam = stack["iam"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=role)["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    changed = dict(document, Statement=[*document["Statement"], statement])
+    iam.put_role_policy(RoleName=role, PolicyName=role, PolicyDocument=json.dumps(changed))
+    return lambda: iam.put_role_policy(RoleName=role, PolicyName=role, PolicyDocument=json.dumps(document))
+
+
+def inject_iam_wildcard(stack):
+    undo = _put_statement(
+        stack,
+        "airflow-local-worker-task",
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::pathwai-airflow3-logs-local/*"},
+    )
+    return "IAM wildcard action s3:*: aws_iam_role.airflow-local-worker-task", undo
+
+
+def inject_scheduler_run_task(stack):
+    undo = _put_statement(
+        stack,
+        "airflow-local-scheduler-task",
+        {
+            "Effect": "Allow",
+            "Action": ["ecs:RunTask"],
+            "Resource": "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1",
+        },
+    )
+    return (
+        "The scheduler may not ecs:RunTask (Celery needs neither): aws_iam_role.airflow-local-scheduler-task",
+        undo,
+    )
+
+
+def _new_revision(stack, family: str, change) -> tuple[str, object]:
+    """Register a changed copy of ``family``'s latest revision; undo deregisters it."""
+    ecs = stack["ecs"]
+    current = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    keep = (
+        "family",
+        "taskRoleArn",
+        "executionRoleArn",
+        "networkMode",
+        "containerDefinitions",
+        "volumes",
+        "requiresCompatibilities",
+        "cpu",
+        "memory",
+        "runtimePlatform",
+    )
+    request = {k: current[k] for k in keep if k in current}
+    change(request["containerDefinitions"][0])
+    arn = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    return arn.rsplit("/", 1)[1], lambda: ecs.deregister_task_definition(taskDefinition=arn)
+
+
+def inject_jwt_in_worker(stack):
+    def change(container):
+        jwt = next(s for s in container["secrets"] if s["name"] == "AIRFLOW__CORE__FERNET_KEY")["valueFrom"]
+        container["secrets"].append({"name": "AIRFLOW__API_AUTH__JWT_SECRET", "valueFrom": jwt})
+
+    revision, undo = _new_revision(stack, "airflow-local-worker", change)
+    return (
+        f"JWT secret given to worker (only api-server and scheduler): aws_ecs_task_definition.{revision}",
+        undo,
+    )
+
+
+def inject_plain_secret_and_writable_mount(stack):
+    def change(container):
+        container["environment"].append({"name": "AIRFLOW__CORE__FERNET_KEY", "value": "not-a-real-key"})
+        container["mountPoints"][0]["readOnly"] = False
+
+    revision, undo = _new_revision(stack, "airflow-local-triggerer", change)
+    return (
+        "Secret-like variable AIRFLOW__CORE__FERNET_KEY set as plain environment (use secrets/valueFrom): "
+        f"aws_ecs_task_definition.{revision}",
+        undo,
+    )
+
+
+def _execution_listener(stack):
+    elbv2 = stack["elbv2"]
+    lb = elbv2.describe_load_balancers(Names=["airflow-local-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=lb)["Listeners"]
+    return next(listener for listener in listeners if listener["Port"] == 8443)
+
+
+def inject_rule_without_oidc(stack):
+    elbv2 = stack["elbv2"]
+    listener = _execution_listener(stack)
+    rule = next(
+        r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]
+    )
+    conditions = [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}]
+    elbv2.modify_rule(RuleArn=rule["RuleArn"], Conditions=conditions)
+    back = [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/execution/*"]}}]
+    return (
+        "Rule forwards /api/* without OIDC: aws_lb_listener.airflow-local-alb:8443",
+        lambda: elbv2.modify_rule(RuleArn=rule["RuleArn"], Conditions=back),
+    )
+
+
+def inject_tls12_listener(stack):
+    elbv2 = stack["elbv2"]
+    listener = _execution_listener(stack)
+    elbv2.modify_listener(ListenerArn=listener["ListenerArn"], SslPolicy="ELBSecurityPolicy-2016-08")
+    return (
+        "Listener TLS policy is not TLS 1.3 (ELBSecurityPolicy-2016-08): "
+        "aws_lb_listener.airflow-local-alb:8443",
+        lambda: elbv2.modify_listener(ListenerArn=listener["ListenerArn"], SslPolicy=listener["SslPolicy"]),
+    )
+
+
 MUTATIONS = {
+    "iam_wildcard_action": inject_iam_wildcard,
+    "scheduler_run_task": inject_scheduler_run_task,
+    "jwt_secret_in_worker": inject_jwt_in_worker,
+    "plain_secret_and_writable_mount": inject_plain_secret_and_writable_mount,
+    "execution_rule_opened": inject_rule_without_oidc,
+    "tls12_listener": inject_tls12_listener,
     "bucket_without_tls_policy": inject_plain_http_bucket,
     "nat_gateway": inject_nat_gateway,
     "internet_gateway_route": inject_internet_route,
@@ -195,3 +319,40 @@ def test_validate_fails_naming_the_injected_violation(stack, mutation):
     assert audit.rc != 0, audit.output[-4000:]
     assert named in audit.output, audit.output[-4000:]
     assert "Audit failed" in audit.output
+
+
+# Runs last (it changes the deployed image): a new image tag is a variable change plus a re-run,
+# and rollback.yml takes a service back to the revision before.
+def test_image_rollout_then_rollback(stack):
+    emulator, ecs = stack["emulator"], stack["ecs"]
+    families = ["api-server", "scheduler", "dag-processor", "triggerer", "worker", "dag-sync", "db-migrate"]
+    before = {
+        f: ecs.describe_task_definition(taskDefinition=f"airflow-local-{f}")["taskDefinition"]
+        for f in families
+    }
+    emulator.reset_calls()
+    rollout = run_playbook(
+        "playbooks/phase3_compute.yml", extra_vars={"compute_airflow_image": "airflow-ecs:3.1.8-next"}
+    )
+    assert rollout.rc == 0, rollout.output[-4000:]
+    actions = [c["action"] for c in emulator.calls()]
+    # Five Airflow services and the migrate task get one new revision each; dag-sync none.
+    assert actions.count("RegisterTaskDefinition") == 6, actions
+    assert actions.count("RunTask") == 1, "db migrate must run once for the new revision"
+    after = {
+        f: ecs.describe_task_definition(taskDefinition=f"airflow-local-{f}")["taskDefinition"]
+        for f in families
+    }
+    for family in families:
+        bumped = after[family]["revision"] - before[family]["revision"]
+        assert bumped == (0 if family == "dag-sync" else 1), (family, bumped)
+    service = ecs.describe_services(cluster="airflow-local", services=["airflow-local-worker"])["services"][0]
+    assert service["taskDefinition"] == after["worker"]["taskDefinitionArn"]
+
+    back = run_playbook("playbooks/rollback.yml", extra_vars={"rollback_service": "worker"})
+    assert back.rc == 0, back.output[-4000:]
+    service = ecs.describe_services(cluster="airflow-local", services=["airflow-local-worker"])["services"][0]
+    assert service["taskDefinition"] == before["worker"]["taskDefinitionArn"]
+    moved = f"airflow-local-worker:{after['worker']['revision']} -> "
+    moved += f"airflow-local-worker:{before['worker']['revision']}"
+    assert moved in back.output

@@ -1,0 +1,199 @@
+# The compute layer keeps its promises: least-privilege IAM, secrets only through `secrets`,
+# the JWT secret only where allowed, read-only DAG mounts for Airflow, an internal ALB with
+# TLS 1.3 and OIDC, the Airflow 3 health path, and a Task Execution API path without OIDC.
+package airflow.audit
+
+import rego.v1
+
+# Actions that have no resource-level permissions: "*" is the only valid Resource for them.
+resource_star_allowed := {
+	"ecr:GetAuthorizationToken",
+	"cloudwatch:PutMetricData",
+	"logs:DescribeLogGroups",
+	"ssmmessages:CreateControlChannel",
+	"ssmmessages:CreateDataChannel",
+	"ssmmessages:OpenControlChannel",
+	"ssmmessages:OpenDataChannel",
+}
+
+# Environment variable names that carry credentials: they must come from `secrets`.
+secret_env_pattern := `(?i)(password|passwd|secret|token|fernet|jwt|sql_alchemy_conn|broker_url|result_backend|private_key)`
+
+jwt_holders := {"api-server", "scheduler"}
+
+airflow_services := {"api-server", "scheduler", "dag-processor", "triggerer", "worker"}
+
+compute_items contains resource if {
+	some resource in input.resource_changes
+	resource.type in {"aws_iam_role", "aws_ecs_task_definition", "aws_lb", "aws_lb_listener", "aws_lb_target_group"}
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.change.after.missing
+	msg := sprintf("Compute resource missing: %s", [resource.address])
+}
+
+allowed_statements contains [resource, statement] if {
+	some resource in compute_items
+	resource.type == "aws_iam_role"
+	some statement in resource.change.after.statements
+	statement.effect == "Allow"
+}
+
+deny contains msg if {
+	some [resource, statement] in allowed_statements
+	some action in statement.actions
+	contains(action, "*")
+	msg := sprintf("IAM wildcard action %s: %s", [action, resource.address])
+}
+
+deny contains msg if {
+	some [resource, statement] in allowed_statements
+	count(statement.not_actions) > 0
+	msg := sprintf("IAM NotAction allows everything else: %s", [resource.address])
+}
+
+deny contains msg if {
+	some [resource, statement] in allowed_statements
+	"*" in statement.resources
+	some action in statement.actions
+	not resource_star_allowed[action]
+	msg := sprintf("IAM %s on Resource \"*\": %s", [action, resource.address])
+}
+
+deny contains msg if {
+	some [resource, statement] in allowed_statements
+	some action in statement.actions
+	startswith(action, "kms:")
+	some arn in statement.resources
+	not regex.match(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$`, arn)
+	msg := sprintf("IAM %s not limited to named key ARNs (%s): %s", [action, arn, resource.address])
+}
+
+deny contains msg if {
+	some [resource, statement] in allowed_statements
+	resource.change.after.service == "scheduler"
+	some action in statement.actions
+	lower(action) in {"ecs:runtask", "iam:passrole"}
+	msg := sprintf("The scheduler may not %s (Celery needs neither): %s", [action, resource.address])
+}
+
+task_containers contains [resource, container] if {
+	some resource in compute_items
+	resource.type == "aws_ecs_task_definition"
+	some container in resource.change.after.containers
+}
+
+deny contains msg if {
+	some [resource, container] in task_containers
+	some variable in container.environment
+	regex.match(secret_env_pattern, variable.name)
+	msg := sprintf("Secret-like variable %s set as plain environment (use secrets/valueFrom): %s", [variable.name, resource.address])
+}
+
+deny contains msg if {
+	some [resource, container] in task_containers
+	some variable in container.environment
+	regex.match(`://[^/\s:@]+:[^/\s@]+@`, variable.value)
+	msg := sprintf("Credentials in the value of %s: %s", [variable.name, resource.address])
+}
+
+deny contains msg if {
+	some [resource, container] in task_containers
+	"AIRFLOW__API_AUTH__JWT_SECRET" in container.secrets
+	not jwt_holders[resource.change.after.service]
+	msg := sprintf("JWT secret given to %s (only api-server and scheduler): %s", [resource.change.after.service, resource.address])
+}
+
+deny contains msg if {
+	some [resource, container] in task_containers
+	airflow_services[resource.change.after.service]
+	some mount in container.mount_points
+	not mount.read_only
+	msg := sprintf("Airflow container mounts %s writable (only dag-sync writes DAGs): %s", [mount.path, resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_ecs_task_definition"
+	some volume in resource.change.after.volumes
+	volume.efs
+	not volume.transit_encryption == "ENABLED"
+	msg := sprintf("EFS volume %s without transit encryption: %s", [volume.name, resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_ecs_task_definition"
+	some volume in resource.change.after.volumes
+	volume.efs
+	not volume.iam == "ENABLED"
+	msg := sprintf("EFS volume %s without IAM authorization: %s", [volume.name, resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb"
+	not resource.change.after.missing
+	resource.change.after.scheme != "internal"
+	msg := sprintf("ALB is not internal: %s", [resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_listener"
+	resource.change.after.protocol != "HTTPS"
+	msg := sprintf("Listener is not HTTPS: %s", [resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_listener"
+	not startswith(object.get(resource.change.after, "ssl_policy", ""), "ELBSecurityPolicy-TLS13-")
+	msg := sprintf("Listener TLS policy is not TLS 1.3 (%v): %s", [object.get(resource.change.after, "ssl_policy", null), resource.address])
+}
+
+# Any listener whose default action forwards must authenticate first (OIDC).
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_listener"
+	some action in resource.change.after.default_actions
+	action.type == "forward"
+	not resource.change.after.default_actions[0].type == "authenticate-oidc"
+	msg := sprintf("Listener forwards without OIDC login: %s", [resource.address])
+}
+
+# Rules forward without OIDC only for the Task Execution API path.
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_listener"
+	some rule in resource.change.after.rules
+	rule.actions[0].type == "forward"
+	some path in rule.paths
+	not startswith(path, "/execution/")
+	msg := sprintf("Rule forwards %s without OIDC: %s", [path, resource.address])
+}
+
+execution_paths contains path if {
+	some resource in compute_items
+	resource.type == "aws_lb_listener"
+	some rule in resource.change.after.rules
+	rule.actions[0].type == "forward"
+	some path in rule.paths
+	startswith(path, "/execution/")
+}
+
+deny contains msg if {
+	input.required.compute
+	count(execution_paths) == 0
+	msg := sprintf("No listener forwards /execution/ without OIDC: the Task Execution API is unreachable for workers (%s)", [input.name_prefix])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_target_group"
+	not resource.change.after.missing
+	resource.change.after.health_check_path != "/api/v2/monitor/health"
+	msg := sprintf("Target group health path %s is not /api/v2/monitor/health: %s", [resource.change.after.health_check_path, resource.address])
+}
