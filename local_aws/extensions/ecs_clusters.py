@@ -31,7 +31,11 @@ class ClusterContainsServicesException(ECSException):
 
 def _strategy(items: list | None) -> list:
     return [
-        {"capacityProvider": i["capacityProvider"], "weight": int(i.get("weight", 0)), "base": int(i.get("base", 0))}
+        {
+            "capacityProvider": i["capacityProvider"],
+            "weight": int(i.get("weight", 0)),
+            "base": int(i.get("base", 0)),
+        }
         for i in items or []
     ]
 
@@ -50,7 +54,8 @@ def apply() -> None:
     def delete_cluster(self, cluster_str: str):
         cluster = self._get_cluster(cluster_str)
         if any(
-            s.cluster_name == cluster.name and s.status in ("ACTIVE", "DRAINING") for s in self.services.values()
+            s.cluster_name == cluster.name and s.status in ("ACTIVE", "DRAINING")
+            for s in self.services.values()
         ):
             raise ClusterContainsServicesException()
         return original_delete(self, cluster_str)
@@ -77,9 +82,9 @@ def apply() -> None:
         for item in strategy:
             if item["capacityProvider"] not in capacity_providers:
                 raise InvalidParameterException(
-                    "The specified capacity provider strategy cannot contain a capacity provider that is not "
-                    "associated with the cluster. Associate the capacity provider with the cluster or specify "
-                    "a valid capacity provider and try again."
+                    "The specified capacity provider strategy cannot contain a capacity provider that is "
+                    "not associated with the cluster. Associate the capacity provider with the cluster or "
+                    "specify a valid capacity provider and try again."
                 )
         cluster.capacity_providers = list(capacity_providers)
         cluster.default_capacity_provider_strategy = strategy

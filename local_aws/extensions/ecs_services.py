@@ -34,10 +34,10 @@ from __future__ import annotations
 import os
 import time
 
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Service, mock_random
-from moto.core.responses import ActionResult
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 DEFAULT_DEPLOYMENT_CONFIGURATION = {
@@ -61,7 +61,11 @@ def _deployment_seconds() -> float:
 
 def _strategy(items: list | None) -> list:
     return [
-        {"capacityProvider": i["capacityProvider"], "weight": int(i.get("weight", 0)), "base": int(i.get("base", 0))}
+        {
+            "capacityProvider": i["capacityProvider"],
+            "weight": int(i.get("weight", 0)),
+            "base": int(i.get("base", 0)),
+        }
         for i in items or []
     ]
 
@@ -76,7 +80,9 @@ def _check_strategy(cluster, strategy: list) -> None:
                 "valid capacity provider and try again."
             )
     if strategy and not any(i["weight"] > 0 for i in strategy):
-        raise InvalidParameterException("At least one capacity provider must have a weight greater than zero.")
+        raise InvalidParameterException(
+            "At least one capacity provider must have a weight greater than zero."
+        )
 
 
 def _start_deployment(service: Service) -> None:
