@@ -1,0 +1,65 @@
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""ECS service reads and waits (boto3 calls with retries) for the ecs_service module.
+
+Every function takes a client from ``common.retrying_client`` (calls pass ``aws_retry=True``).
+Waits poll with efs_api's bounded backoff (1 s doubling to 15 s) rather than botocore's
+``services_stable`` waiter (fixed 15 s delay), with the same success test.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service import (
+    is_steady,
+    normalise_service,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import WaitError, poll
+
+__all__ = ["WaitError", "read_service", "resolve_task_definition", "wait_inactive", "wait_steady"]
+
+
+def read_service(client, cluster: str, name: str) -> dict | None:
+    """The normalised service (None when missing or INACTIVE)."""
+    found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"], aws_retry=True)
+    services = found.get("services", [])
+    return normalise_service(services[0] if services else None)
+
+
+def raw_status(client, cluster: str, name: str) -> str | None:
+    services = client.describe_services(cluster=cluster, services=[name], aws_retry=True).get("services", [])
+    return services[0].get("status") if services else None
+
+
+def resolve_task_definition(client, task_definition: str) -> str:
+    """The ARN of ``family``, ``family:revision`` or an ARN (an ARN with a revision is used as is)."""
+    if (
+        task_definition.startswith("arn:")
+        and ":task-definition/" in task_definition
+        and ":" in (task_definition.rsplit("/", 1)[-1])
+    ):
+        return task_definition
+    found = client.describe_task_definition(taskDefinition=task_definition, aws_retry=True)
+    return found["taskDefinition"]["taskDefinitionArn"]
+
+
+def wait_steady(client, cluster: str, name: str, timeout: float, sleep=time.sleep) -> dict:
+    return poll(
+        lambda: read_service(client, cluster, name),
+        is_steady,
+        timeout,
+        f"ECS service {name} to reach a steady state (one deployment, running = desired)",
+        failed=lambda s: s is None or s.get("rollout_state") == "FAILED",
+        sleep=sleep,
+    )
+
+
+def wait_inactive(client, cluster: str, name: str, timeout: float, sleep=time.sleep) -> None:
+    poll(
+        lambda: raw_status(client, cluster, name),
+        lambda status: status in (None, "INACTIVE"),
+        timeout,
+        f"ECS service {name} to become INACTIVE",
+        sleep=sleep,
+    )
