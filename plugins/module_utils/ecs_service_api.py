@@ -17,7 +17,14 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import WaitError, poll
 
-__all__ = ["WaitError", "read_service", "resolve_task_definition", "wait_inactive", "wait_steady"]
+__all__ = [
+    "WaitError",
+    "is_family",
+    "read_service",
+    "resolve_task_definition",
+    "wait_inactive",
+    "wait_steady",
+]
 
 
 def read_service(client, cluster: str, name: str) -> dict | None:
@@ -30,6 +37,11 @@ def read_service(client, cluster: str, name: str) -> dict | None:
 def raw_status(client, cluster: str, name: str) -> str | None:
     services = client.describe_services(cluster=cluster, services=[name], aws_retry=True).get("services", [])
     return services[0].get("status") if services else None
+
+
+def is_family(task_definition: str) -> bool:
+    """Whether ``task_definition`` names a family without a revision (``airflow-web``)."""
+    return ":" not in task_definition and "/" not in task_definition
 
 
 def resolve_task_definition(client, task_definition: str) -> str:

@@ -51,6 +51,9 @@ options:
     description:
       - The task definition, as C(family:revision), a full ARN, or C(family) (its latest ACTIVE revision).
       - Required to create the service.
+      - In check mode a bare C(family) stands for the next revision of that family (the one a task definition
+        task of the same run would register), so it always reports a change of task definition. Outside check
+        mode it means the latest ACTIVE revision.
     type: str
   desired_count:
     description:
@@ -247,6 +250,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service_api import (
     WaitError,
+    is_family,
     read_service,
     resolve_task_definition,
     wait_inactive,
@@ -274,7 +278,12 @@ def ensure_present(module, client, before: dict | None) -> dict:
     params = module.params
     cluster, name = params["cluster"], params["name"]
     definition = params.get("task_definition")
-    arn = resolve_task_definition(client, definition) if definition else None
+    if definition and module.check_mode and is_family(definition):
+        # In check mode a bare family stands for the revision the same run would register next
+        # (the task definition module has no ARN to give before it writes).
+        arn = f"{definition} (next revision)"
+    else:
+        arn = resolve_task_definition(client, definition) if definition else None
     desired = desired_service(params, before, arn)
 
     if before is None:

@@ -352,6 +352,25 @@ def test_check_mode_writes_nothing(module_runner, env, name, aws_endpoint):
     assert live(env, name)["desiredCount"] == 2
 
 
+def test_check_mode_bare_family_is_the_next_revision(module_runner, env, name, aws_endpoint):
+    """The compute role passes the family in check mode when a new revision would be registered."""
+    planned = module_runner(
+        "ecs_service", svc_args(env, name, task_definition="airflow-test-next"), check_mode=True
+    )
+    assert planned["changed"] is True
+    assert planned["task_definition"] == "airflow-test-next (next revision)"
+    module_runner("ecs_service", svc_args(env, name))
+    aws_endpoint.reset_calls()
+    planned = module_runner(
+        "ecs_service", svc_args(env, name, task_definition="airflow-test-web"), check_mode=True
+    )
+    assert planned["changes"] == ["task_definition"]
+    assert writes(aws_endpoint) == []
+    # outside check mode the family means its latest revision
+    applied = module_runner("ecs_service", svc_args(env, name, task_definition="airflow-test-web"))
+    assert applied["task_definition"] == env["revisions"][1]
+
+
 def test_absent(module_runner, env, name, aws_endpoint):
     module_runner("ecs_service", svc_args(env, name))
     aws_endpoint.reset_calls()
