@@ -1,0 +1,99 @@
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""ECS task definitions and one-off tasks: boto3 calls (with retries) and the wait for a task to stop.
+
+Every function takes a client from ``common.retrying_client`` (calls pass ``aws_retry=True``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import tags_dict, tags_list
+
+NOT_FOUND = "Unable to describe task definition"
+
+
+class WaitError(Exception):
+    """A task did not stop in time."""
+
+    def __init__(self, message: str, task: dict | None):
+        super().__init__(message)
+        self.task = task
+
+
+def describe_definition(client, task_definition: str) -> tuple[dict | None, dict]:
+    """(definition, tags) of ``task_definition`` (family -> its latest ACTIVE revision,
+    family:revision or ARN -> that revision); (None, {}) when there is none."""
+    try:
+        found = client.describe_task_definition(
+            taskDefinition=task_definition, include=["TAGS"], aws_retry=True
+        )
+    except is_boto3_error_message(NOT_FOUND):
+        return None, {}
+    return found["taskDefinition"], tags_dict(found.get("tags"))
+
+
+def active_revisions(client, family: str) -> list[str]:
+    """The ARNs of every ACTIVE revision of ``family`` (ListTaskDefinitions' familyPrefix is the
+    exact family name), oldest first."""
+    found = paginate(client, "list_task_definitions", familyPrefix=family, status="ACTIVE", sort="ASC")
+    return [
+        arn for arn in found.get("taskDefinitionArns", []) if arn.rsplit("/", 1)[-1].split(":")[0] == family
+    ]
+
+
+def register(client, request: dict, tags: dict) -> tuple[dict, dict]:
+    kwargs = dict(request)
+    if tags:
+        kwargs["tags"] = tags_list(tags)
+    found = client.register_task_definition(aws_retry=True, **kwargs)
+    return found["taskDefinition"], tags_dict(found.get("tags"))
+
+
+def deregister(client, arn: str) -> None:
+    client.deregister_task_definition(taskDefinition=arn, aws_retry=True)
+
+
+def retag(client, arn: str, to_set: dict, to_remove: list) -> None:
+    if to_remove:
+        client.untag_resource(resourceArn=arn, tagKeys=to_remove, aws_retry=True)
+    if to_set:
+        client.tag_resource(resourceArn=arn, tags=tags_list(to_set), aws_retry=True)
+
+
+def run_task(client, request: dict) -> dict:
+    """RunTask: {tasks: [...], failures: [...]} as AWS answered."""
+    return client.run_task(aws_retry=True, **request)
+
+
+def describe_task(client, cluster: str, task_arn: str) -> dict | None:
+    found = client.describe_tasks(cluster=cluster, tasks=[task_arn], aws_retry=True)
+    tasks = found.get("tasks") or []
+    return tasks[0] if tasks else None
+
+
+def wait_stopped(
+    client,
+    cluster: str,
+    task_arn: str,
+    timeout: float,
+    interval: float,
+    sleep=time.sleep,
+    clock=time.monotonic,
+) -> dict:
+    """Poll DescribeTasks every ``interval`` s (+/- 20 % jitter) until the task is STOPPED."""
+    deadline = clock() + timeout
+    task = None
+    while True:
+        task = describe_task(client, cluster, task_arn) or task
+        if task and task.get("lastStatus") == "STOPPED":
+            return task
+        delay = interval * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
+        if clock() + delay > deadline:
+            status = (task or {}).get("lastStatus", "unknown")
+            raise WaitError(f"ECS task {task_arn} is still {status} after {timeout:g} s", task)
+        sleep(delay)
