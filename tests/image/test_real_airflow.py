@@ -33,7 +33,7 @@ pytestmark = [
 def airflow_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow_home")
     queue = home / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (queue / sub).mkdir(parents=True)
     (home / "results").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ECS_"))}
@@ -54,6 +54,7 @@ def airflow_env(tmp_path_factory):
         AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__DATA_FOLDER_IN=str(queue / "queue"),
         AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__DATA_FOLDER_OUT=str(queue / "queue"),
         AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__PROCESSED_FOLDER=str(queue / "processed"),
+        AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__CONTROL_FOLDER=str(queue / "control"),
         AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__POLLING_INTERVAL="0.1",
         AIRFLOW_ECS_AUTH_ADMINS="boss@example.com",
         AIRFLOW_ECS_AUTH_ADMIN_GROUPS="airflow-admins",
@@ -121,7 +122,7 @@ def test_healthcheck_reports_a_missing_triggerer(airflow_env):
         timeout=120,
     )
     assert done.returncode == 1
-    assert done.stderr.startswith("unhealthy: airflow jobs check --job-type exited 1: ")
+    assert done.stderr.startswith("unhealthy: airflow jobs check --job-type TriggererJob --local exited 1: ")
     assert "No alive jobs found" in done.stderr
     assert done.stderr.count("\n") == 1
 
@@ -156,6 +157,14 @@ def test_airflow_celery_worker_protects_itself(airflow_env, tmp_path):
 
                 standin_wait(logged(" ready."), timeout=120, what="the Airflow worker")
                 assert "scale-in protection: polling every 0.2s" in log_path.read_text()
+                ping = subprocess.run(
+                    [str(E2E_BIN / "python"), "-m", "airflow_ecs_image.healthcheck", "worker"],
+                    env=worker_env,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
+                assert (ping.returncode, ping.stderr) == (0, ""), "the worker health check (inspect ping)"
 
                 producer = Celery("producer")
                 producer.conf.update(
@@ -164,6 +173,7 @@ def test_airflow_celery_worker_protects_itself(airflow_env, tmp_path):
                         "data_folder_in": str(queue / "queue"),
                         "data_folder_out": str(queue / "queue"),
                         "processed_folder": str(queue / "processed"),
+                        "control_folder": str(queue / "control"),
                     },
                     result_backend=f"file://{home / 'results'}",
                 )

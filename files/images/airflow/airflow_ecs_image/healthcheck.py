@@ -77,10 +77,10 @@ def command_check(argv: Sequence[str], timeout: float) -> None:
     except FileNotFoundError as exc:
         raise Unhealthy(f"{argv[0]} not found") from exc
     except subprocess.TimeoutExpired as exc:
-        raise Unhealthy(f"{' '.join(argv[:4])} timed out after {timeout:g}s") from exc
+        raise Unhealthy(f"{' '.join(argv)} timed out after {timeout:g}s") from exc
     if done.returncode != 0:
         reason = one_line(done.stderr) or one_line(done.stdout) or "no output"
-        raise Unhealthy(f"{' '.join(argv[:4])} exited {done.returncode}: {reason}")
+        raise Unhealthy(f"{' '.join(argv)} exited {done.returncode}: {reason}")
 
 
 def scheduler_url(environ) -> str:
