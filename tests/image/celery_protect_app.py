@@ -17,7 +17,7 @@ from celery import Celery
 
 def build_app(root: Path) -> Celery:
     queue = root / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (queue / sub).mkdir(parents=True, exist_ok=True)
     app = Celery("protect_test")
     app.conf.update(
@@ -26,6 +26,7 @@ def build_app(root: Path) -> Celery:
             "data_folder_in": str(queue / "queue"),
             "data_folder_out": str(queue / "queue"),
             "processed_folder": str(queue / "processed"),
+            "control_folder": str(queue / "control"),  # default: ./control in the working directory
             "store_processed": False,
             "polling_interval": 0.1,
         },

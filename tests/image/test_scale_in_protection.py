@@ -210,6 +210,38 @@ def test_no_calls_without_ecs_agent_uri(standin, start_worker, app, tmp_path):
     assert worker.text().count("ECS_AGENT_URI is not set") == 1
 
 
+def test_worker_shutdown_signal_switches_protection_off_at_once(standin, monkeypatch):
+    """The final step on ``worker_shutdown`` does not wait for the next poll (60 s here)."""
+    import airflow_ecs_image.scale_in_protection as sip
+    from celery import signals
+    from celery.worker import state
+
+    class FakeRequest:  # stands for a celery Request held in the worker's state
+        pass
+
+    monkeypatch.setenv("ECS_AGENT_URI", standin.url)
+    monkeypatch.setenv("AIRFLOW_ECS_PROTECTION_POLL_SECONDS", "60")
+    sip.connect_worker_signals()
+    request = FakeRequest()
+    state.reserved_requests.add(request)
+    try:
+        signals.worker_ready.send(sender=None)
+        standin.wait_for(lambda c: enabled_values(c) == [True], what="protection on the first poll")
+        thread = sip.current()._thread
+        signals.worker_shutting_down.send(sender="test", sig="SIGTERM", how="Warm", exitcode=0)
+        assert enabled_values(standin.puts()) == [True], "kept while the task runs"
+        state.reserved_requests.discard(request)
+        signals.worker_shutdown.send(sender=None)
+        assert enabled_values(standin.puts()) == [True, False]
+        assert not thread.is_alive()
+        assert sip.current() is None
+    finally:
+        state.reserved_requests.discard(request)
+        if sip.current() is not None:
+            sip.current().stop(final=False)
+            sip._protector = None
+
+
 # --- the protector against the stand-in, with a controlled clock -------------------------------
 
 
