@@ -113,6 +113,7 @@ def inventory(url: str) -> list[tuple[str, int]]:
             "log groups /ecs/airflow-local-*",
             len(logs.describe_log_groups(logGroupNamePrefix="/ecs/airflow-local-")["logGroups"]),
         ),
+        *compute_rows(session, url),
         ("NAT gateways", len(ec2.describe_nat_gateways(Filter=vpc_filter)["NatGateways"])),
         (
             "internet gateways",
@@ -122,6 +123,35 @@ def inventory(url: str) -> list[tuple[str, int]]:
                 )["InternetGateways"]
             ),
         ),
+    ]
+
+
+def compute_rows(session, url: str) -> list[tuple[str, int]]:
+    """Phase 3: the ALB and its listeners, IAM roles, services and their task definitions."""
+    elbv2, ecs = session.client("elbv2", endpoint_url=url), session.client("ecs", endpoint_url=url)
+    iam = session.client("iam", endpoint_url=url)
+    albs = [lb for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["Scheme"] == "internal"]
+    listeners = [
+        listener
+        for lb in albs
+        for listener in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    ]
+    services = ecs.list_services(cluster="airflow-local")["serviceArns"] if albs else []
+    families = ecs.list_task_definition_families(familyPrefix="airflow-local-", status="ACTIVE")["families"]
+    roles = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("airflow-local-")]
+    return [
+        ("internal ALBs", len(albs)),
+        (
+            "HTTPS listeners, TLS 1.3 (443 OIDC, 8443 execution API)",
+            sum(
+                listener["Protocol"] == "HTTPS"
+                and listener.get("SslPolicy", "").startswith("ELBSecurityPolicy-TLS13")
+                for listener in listeners
+            ),
+        ),
+        ("IAM roles (1 execution + 6 task roles)", len(roles)),
+        ("ECS services (cluster airflow-local)", len(services)),
+        ("task-definition families (incl. db-migrate)", len(families)),
     ]
 
 
