@@ -2,5 +2,5 @@
 
 Start it with ``python -m local_aws`` (see ``local_aws/__main__.py``) or, from tests,
 ``local_aws.server.start()``. Extensions to moto live in ``local_aws/extensions`` and are
-listed in ``local_aws/EXTENSIONS.md``; each keeps botocore's request and response shapes.
+listed in the README's emulator table; each keeps botocore's request and response shapes.
 """

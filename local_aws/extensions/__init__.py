@@ -1,4 +1,4 @@
-"""Extensions to moto, each faithful to botocore's service model. See ../EXTENSIONS.md."""
+"""Extensions to moto, each faithful to botocore's service model. Listed in the README's emulator table."""
 
 from __future__ import annotations
 
