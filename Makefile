@@ -24,6 +24,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --profile production
+	$(BIN)/hadolint files/sidecar/Dockerfile files/images/airflow/Dockerfile
 
 test: venv lint
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
