@@ -1,0 +1,348 @@
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+"""The monitoring role's alarm table -> cloudwatch_metric_alarm options, its cross-field checks,
+and the dashboard body. Pure functions (no AWS call)."""
+
+from __future__ import annotations
+
+import copy
+
+COMPARISONS = (
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+)
+STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
+MISSING = ("breaching", "notBreaching", "ignore", "missing")
+ACTIONS = ("alerts", "scale-out", "scale-in")
+REQUIRED = ("namespace", "metric", "statistic", "comparison", "threshold", "period", "evaluation_periods")
+# Dimension placeholders the lookup fills in (see the role's defaults).
+PLACEHOLDERS = (
+    "@environment",
+    "@alb",
+    "@target_group",
+    "@db_instance",
+    "@efs",
+    "@cluster",
+    "@worker_service",
+)
+PROTOCOLS = ("email", "email-json", "http", "https", "sqs", "lambda", "sms", "application", "firehose")
+STORAGE_PERCENT = "@rds_storage_percent:"
+
+
+def _merge(base: dict, overlay: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in (overlay or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def alarm_table(defaults: dict, overlay: dict | None) -> dict:
+    """The overlay's rows merged over the defaults (recursively: one key of a row can change)."""
+    return _merge(defaults, overlay or {})
+
+
+def _threshold_problem(name: str, threshold) -> str | None:
+    if isinstance(threshold, str) and threshold.startswith(STORAGE_PERCENT):
+        percent = threshold[len(STORAGE_PERCENT) :]
+        try:
+            ok = 0 < float(percent) < 100
+        except ValueError:
+            ok = False
+        return None if ok else f"alarm {name}: {threshold!r} needs a percentage between 0 and 100"
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        try:
+            float(threshold)
+        except (TypeError, ValueError):
+            return f"alarm {name}: threshold {threshold!r} is not a number"
+    return None
+
+
+def monitoring_problems(cfg: dict) -> list[str]:
+    """What is wrong with the alarm table and subscriptions, as sentences (empty when fine)."""
+    problems = []
+    for name, row in sorted(cfg["alarms"].items()):
+        if not isinstance(row, dict):
+            problems.append(f"alarm {name}: must be a dict of settings")
+            continue
+        missing = [key for key in REQUIRED if row.get(key) in (None, "")]
+        if missing:
+            problems.append(f"alarm {name}: missing {', '.join(missing)}")
+            continue
+        if row["comparison"] not in COMPARISONS:
+            problems.append(
+                f"alarm {name}: comparison {row['comparison']!r} is not one of {', '.join(COMPARISONS)}"
+            )
+        if row["statistic"] not in STATISTICS:
+            problems.append(
+                f"alarm {name}: statistic {row['statistic']!r} is not one of {', '.join(STATISTICS)}"
+            )
+        if row.get("treat_missing_data", "missing") not in MISSING:
+            problems.append(
+                f"alarm {name}: treat_missing_data {row['treat_missing_data']!r} is not one of {MISSING}"
+            )
+        if row.get("actions", "alerts") not in ACTIONS:
+            problems.append(
+                f"alarm {name}: actions {row.get('actions')!r} is not one of {', '.join(ACTIONS)}"
+            )
+        problem = _threshold_problem(name, row["threshold"])
+        if problem:
+            problems.append(problem)
+        try:
+            period, periods = int(row["period"]), int(row["evaluation_periods"])
+        except (TypeError, ValueError):
+            problems.append(f"alarm {name}: period and evaluation_periods must be integers")
+            continue
+        if period < 60 or period % 60:
+            problems.append(f"alarm {name}: period {period} must be a multiple of 60 seconds")
+        if periods < 1 or period * periods > 86400:
+            problems.append(
+                f"alarm {name}: evaluation_periods x period = {periods} x {period} s "
+                "must be between 1 period and 1 day"
+            )
+        for dim, value in (row.get("dimensions") or {}).items():
+            if (
+                isinstance(value, str)
+                and value.startswith("@")
+                and value not in (*PLACEHOLDERS, "@redis_node")
+            ):
+                problems.append(f"alarm {name}: dimension {dim} placeholder {value!r} is unknown")
+    for sub in cfg.get("subscriptions") or []:
+        if not isinstance(sub, dict) or not sub.get("protocol") or not sub.get("endpoint"):
+            problems.append(f"monitoring_alert_subscriptions: {sub!r} needs protocol and endpoint")
+        elif sub["protocol"] not in PROTOCOLS:
+            problems.append(
+                f"monitoring_alert_subscriptions: protocol {sub['protocol']!r} is not one of {PROTOCOLS}"
+            )
+        elif sub["protocol"] in ("http", "email-json") or sub["endpoint"].startswith("http://"):
+            problems.append(
+                f"monitoring_alert_subscriptions: {sub['endpoint']!r} would receive alerts unencrypted; "
+                "use https"
+            )
+    return problems
+
+
+def _enabled(row: dict, ctx: dict) -> bool:
+    enabled = row.get("enabled", True)
+    if enabled == "@efs_bursting":
+        return ctx.get("efs_throughput_mode", "bursting") == "bursting"
+    if isinstance(enabled, str):
+        return enabled.strip().lower() in ("true", "yes", "1", "on")
+    return bool(enabled)
+
+
+def _threshold(row: dict, ctx: dict) -> float:
+    threshold = row["threshold"]
+    if isinstance(threshold, str) and threshold.startswith(STORAGE_PERCENT):
+        percent = float(threshold[len(STORAGE_PERCENT) :])
+        return float(int(ctx["db_allocated_storage_gib"]) * 1024**3 * percent / 100)
+    return float(threshold)
+
+
+def alarm_list(table: dict, ctx: dict) -> list[dict]:
+    """amazon.aws.cloudwatch_metric_alarm options, one per alarm (per Redis node for @redis_node rows).
+
+    ``ctx``: prefix, environment, topic_arn, scale_out_arn, scale_in_arn, notify_on_scaling,
+    notify_ok, and the lookup's alb (app/..), target_group (targetgroup/..), db_instance, efs,
+    efs_throughput_mode, cluster, worker_service, redis_nodes, db_allocated_storage_gib."""
+    values = {placeholder: ctx.get(placeholder[1:], "") for placeholder in PLACEHOLDERS}
+    topic = [ctx["topic_arn"]] if ctx.get("topic_arn") else []
+    alarms = []
+    for key, row in sorted(table.items()):
+        if not _enabled(row, ctx):
+            continue
+        action = row.get("actions", "alerts")
+        if action == "alerts":
+            alarm_actions, ok_actions = topic, topic if ctx.get("notify_ok", True) else []
+        else:
+            policy = ctx.get("scale_out_arn" if action == "scale-out" else "scale_in_arn")
+            if not policy:
+                raise ValueError(
+                    f"alarm {key}: the worker's {action} policy was not found (run phase 3 first)"
+                )
+            notify = topic if ctx.get("notify_on_scaling") else []
+            alarm_actions, ok_actions = [policy, *notify], notify
+        dims = row.get("dimensions") or {}
+        per_node = "@redis_node" in dims.values()
+        for node in ctx.get("redis_nodes", []) if per_node else [None]:
+            dimensions = {
+                name: (node if value == "@redis_node" else values.get(value, value))
+                for name, value in dims.items()
+            }
+            empty = sorted(name for name, value in dimensions.items() if value in ("", None))
+            if empty:
+                raise ValueError(f"alarm {key}: nothing found for dimension(s) {', '.join(empty)}")
+            alarm = {
+                "name": f"{ctx['prefix']}-{key}" + (f"-{node}" if node else ""),
+                "namespace": row["namespace"],
+                "metric_name": row["metric"],
+                "dimensions": {name: str(value) for name, value in dimensions.items()},
+                "statistic": row["statistic"],
+                "comparison": row["comparison"],
+                "threshold": _threshold(row, ctx),
+                "period": int(row["period"]),
+                "evaluation_periods": int(row["evaluation_periods"]),
+                "treat_missing_data": row.get("treat_missing_data", "missing"),
+                "description": row.get("description", key),
+                "alarm_actions": list(alarm_actions),
+                "ok_actions": list(ok_actions),
+            }
+            if row.get("unit"):
+                alarm["unit"] = row["unit"]
+            alarms.append(alarm)
+    return alarms
+
+
+def _metric_widget(title: str, metrics: list, region: str, x: int, y: int, stat: str = "Average", period=60):
+    return {
+        "type": "metric",
+        "x": x,
+        "y": y,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stat": stat,
+            "period": period,
+            "metrics": metrics,
+        },
+    }
+
+
+def dashboard_body(ctx: dict) -> dict:
+    """The dashboard: queue depth, running workers, task failures, DAG sync lag, ALB 5xx and
+    latency, RDS and Redis health. ``ctx`` as for alarm_list plus region."""
+    env, region = ctx["environment"], ctx["region"]
+    node = (ctx.get("redis_nodes") or [""])[0]
+    rows = [
+        ("Celery queue depth", [["Airflow/Celery", "QueueDepth", "Environment", env]], "Average"),
+        (
+            "Running workers (ECS tasks)",
+            [
+                [
+                    "ECS/ContainerInsights",
+                    "RunningTaskCount",
+                    "ClusterName",
+                    ctx["cluster"],
+                    "ServiceName",
+                    ctx["worker_service"],
+                ]
+            ],
+            "Average",
+        ),
+        (
+            "Task failures / successes",
+            [
+                ["Airflow", "TaskFailures", "Environment", env],
+                ["Airflow", "TaskSuccesses", "Environment", env],
+            ],
+            "Sum",
+        ),
+        ("DAG sync lag (s)", [["Airflow/DagSync", "SyncLagSeconds", "Environment", env]], "Maximum"),
+        (
+            "Scheduler heartbeats, running and queued tasks",
+            [
+                ["Airflow", "SchedulerHeartbeat", "Environment", env, {"stat": "Sum"}],
+                ["Airflow", "RunningTasks", "Environment", env],
+                ["Airflow", "QueuedTasks", "Environment", env],
+            ],
+            "Average",
+        ),
+        (
+            "ALB target 5xx",
+            [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", ctx["alb"]]],
+            "Sum",
+        ),
+        (
+            "ALB target response time (p90, s)",
+            [["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", ctx["alb"]]],
+            "p90",
+        ),
+        (
+            "api-server targets",
+            [
+                [
+                    "AWS/ApplicationELB",
+                    "HealthyHostCount",
+                    "TargetGroup",
+                    ctx["target_group"],
+                    "LoadBalancer",
+                    ctx["alb"],
+                ],
+                [
+                    "AWS/ApplicationELB",
+                    "UnHealthyHostCount",
+                    "TargetGroup",
+                    ctx["target_group"],
+                    "LoadBalancer",
+                    ctx["alb"],
+                ],
+            ],
+            "Maximum",
+        ),
+        (
+            "RDS CPU % and connections",
+            [
+                ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", ctx["db_instance"]],
+                [
+                    "AWS/RDS",
+                    "DatabaseConnections",
+                    "DBInstanceIdentifier",
+                    ctx["db_instance"],
+                    {"yAxis": "right"},
+                ],
+            ],
+            "Average",
+        ),
+        (
+            "RDS free storage (bytes)",
+            [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", ctx["db_instance"]]],
+            "Minimum",
+        ),
+        (
+            "Redis memory % and evictions (primary)",
+            [
+                ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node],
+                ["AWS/ElastiCache", "Evictions", "CacheClusterId", node, {"stat": "Sum", "yAxis": "right"}],
+            ],
+            "Maximum",
+        ),
+        (
+            "Redis CPU % and connections (primary)",
+            [
+                ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node],
+                ["AWS/ElastiCache", "CurrConnections", "CacheClusterId", node, {"yAxis": "right"}],
+            ],
+            "Average",
+        ),
+    ]
+    widgets = [
+        _metric_widget(title, metrics, region, x=12 * (i % 2), y=6 * (i // 2), stat=stat, period=60)
+        for i, (title, metrics, stat) in enumerate(rows)
+    ]
+    return {"widgets": widgets}
+
+
+def arn_suffix(arn: str, marker: str) -> str:
+    """The dimension value CloudWatch uses for an ELB ARN: the part from ``marker`` on
+    (``app/<name>/<id>`` for a load balancer, ``targetgroup/<name>/<id>`` for a target group)."""
+    if not arn:
+        return ""
+    return arn[arn.index(marker) :] if marker in arn else ""
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "monitoring_alarm_table": alarm_table,
+            "monitoring_problems": monitoring_problems,
+            "monitoring_alarm_list": alarm_list,
+            "monitoring_dashboard_body": dashboard_body,
+            "monitoring_arn_suffix": arn_suffix,
+        }

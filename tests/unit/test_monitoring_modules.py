@@ -1,0 +1,190 @@
+"""The monitoring role's pieces: cloudwatch_dashboard and application_autoscaling_policy_info
+against the emulator, and the alarm table filter (checks, expansion, actions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import monitoring
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULTS = yaml.safe_load((ROOT / "roles" / "monitoring" / "defaults" / "main.yml").read_text())
+TABLE = DEFAULTS["monitoring_alarms_defaults"]
+CTX = {
+    "prefix": "airflow-t",
+    "environment": "t",
+    "region": "us-east-1",
+    "topic_arn": "arn:aws:sns:us-east-1:1:airflow-t-alerts",
+    "scale_out_arn": "arn:out",
+    "scale_in_arn": "arn:in",
+    "alb": "app/airflow-t-alb/1",
+    "target_group": "targetgroup/airflow-t-api/2",
+    "db_instance": "airflow-t-db",
+    "db_allocated_storage_gib": 200,
+    "redis_nodes": ["airflow-t-redis-001", "airflow-t-redis-002"],
+    "efs": "fs-1",
+    "efs_throughput_mode": "bursting",
+    "cluster": "airflow-t",
+    "worker_service": "airflow-t-worker",
+}
+
+
+@pytest.fixture(scope="module")
+def aws_endpoint(module_aws_endpoint):
+    return module_aws_endpoint
+
+
+@pytest.fixture(autouse=True)
+def _fresh_call_record(aws_endpoint):
+    aws_endpoint.reset_calls()
+
+
+def _writes(aws_endpoint) -> list:
+    return [c["action"] for c in aws_endpoint.calls() if c["write"]]
+
+
+# ---- cloudwatch_dashboard ----
+
+
+def test_dashboard_create_rerun_change_delete(module_runner, aws_endpoint):
+    body = monitoring.dashboard_body(CTX)
+    planned = module_runner("cloudwatch_dashboard", {"name": "d1", "body": body}, check_mode=True)
+    assert planned["changed"] and _writes(aws_endpoint) == []
+
+    created = module_runner("cloudwatch_dashboard", {"name": "d1", "body": body})
+    assert created["changed"] and created["body"] == body
+    assert _writes(aws_endpoint) == ["PutDashboard"]
+
+    aws_endpoint.reset_calls()
+    assert not module_runner("cloudwatch_dashboard", {"name": "d1", "body": body})["changed"]
+    assert _writes(aws_endpoint) == []
+
+    smaller = {"widgets": body["widgets"][:2]}
+    changed = module_runner("cloudwatch_dashboard", {"name": "d1", "body": smaller})
+    assert changed["changed"] and len(changed["diff"]["before"]["body"]["widgets"]) == len(body["widgets"])
+    cw = boto3.client("cloudwatch", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    assert '"widgets"' in cw.get_dashboard(DashboardName="d1")["DashboardBody"]
+
+    assert module_runner("cloudwatch_dashboard", {"name": "d1", "state": "absent"})["changed"]
+    assert not module_runner("cloudwatch_dashboard", {"name": "d1", "state": "absent"})["changed"]
+    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == []
+
+
+# ---- application_autoscaling_policy_info ----
+
+
+def test_policy_info_finds_the_step_policies(module_runner, aws_endpoint):
+    ecs = boto3.client("ecs", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    ecs.create_cluster(clusterName="c")
+    container = {"name": "w", "image": "busybox:1", "memory": 128}
+    ecs.register_task_definition(family="w", containerDefinitions=[container])
+    ecs.create_service(cluster="c", serviceName="c-worker", taskDefinition="w", desiredCount=1)
+    aas = boto3.client("application-autoscaling", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    resource = "service/c/c-worker"
+    target = {
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource,
+        "ScalableDimension": "ecs:service:DesiredCount",
+    }
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
+    step = {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
+    config = {"AdjustmentType": "ChangeInCapacity", "StepAdjustments": [step]}
+    arns = {
+        name: aas.put_scaling_policy(
+            PolicyName=name, PolicyType="StepScaling", StepScalingPolicyConfiguration=config, **target
+        )["PolicyARN"]
+        for name in ("c-worker-scale-out", "c-worker-scale-in", "c-other")
+    }
+    aws_endpoint.reset_calls()
+    found = module_runner(
+        "application_autoscaling_policy_info",
+        {
+            "service_namespace": "ecs",
+            "resource_id": resource,
+            "policy_names": ["c-worker-scale-out", "c-worker-scale-in"],
+        },
+    )
+    assert found["arns"] == {k: v for k, v in arns.items() if k != "c-other"}
+    assert [p["policy_type"] for p in found["policies"]] == ["StepScaling", "StepScaling"]
+    assert _writes(aws_endpoint) == []
+    assert (
+        module_runner(
+            "application_autoscaling_policy_info", {"service_namespace": "ecs", "resource_id": "x"}
+        )["policies"]
+        == []
+    )
+
+
+# ---- the alarm table ----
+
+
+def test_defaults_are_valid():
+    assert monitoring.monitoring_problems({"alarms": TABLE, "subscriptions": []}) == []
+
+
+def test_bad_rows_and_subscriptions_are_named():
+    table = monitoring.alarm_table(
+        TABLE,
+        {
+            "rds-cpu": {"comparison": "Bigger"},
+            "alb-5xx": {"period": 90},
+            "task-failures": {"threshold": "many"},
+            "worker-scale-in": {"evaluation_periods": 500},
+            "new": {"namespace": "X"},
+        },
+    )
+    subs = [
+        {"protocol": "http", "endpoint": "http://x"},
+        {"protocol": "pigeon", "endpoint": "x"},
+        {"protocol": "email"},
+    ]
+    problems = " | ".join(monitoring.monitoring_problems({"alarms": table, "subscriptions": subs}))
+    for expected in ("rds-cpu: comparison 'Bigger'", "alb-5xx: period 90", "task-failures: threshold 'many'",
+                     "worker-scale-in: evaluation_periods", "new: missing metric", "unencrypted", "'pigeon'",
+                     "needs protocol and endpoint"):  # fmt: skip
+        assert expected in problems
+
+
+def test_alarm_list_expands_nodes_actions_and_thresholds():
+    alarms = {a["name"]: a for a in monitoring.alarm_list(TABLE, CTX)}
+    assert "airflow-t-redis-memory-airflow-t-redis-001" in alarms
+    assert "airflow-t-redis-evictions-airflow-t-redis-002" in alarms
+    assert alarms["airflow-t-worker-scale-out"]["alarm_actions"] == ["arn:out"]
+    assert alarms["airflow-t-worker-scale-in"]["alarm_actions"] == ["arn:in"]
+    assert alarms["airflow-t-scheduler-heartbeat"]["alarm_actions"] == [CTX["topic_arn"]]
+    assert alarms["airflow-t-rds-free-storage"]["threshold"] == 20 * 1024**3  # 10% of 200 GiB
+    assert alarms["airflow-t-api-unhealthy-targets"]["dimensions"] == {
+        "TargetGroup": CTX["target_group"],
+        "LoadBalancer": CTX["alb"],
+    }
+    assert "airflow-t-efs-burst-credits" in alarms
+    others = [a for a in alarms.values() if not a["name"].startswith("airflow-t-worker-scale")]
+    assert all(a["alarm_actions"] == [CTX["topic_arn"]] for a in others)
+
+    provisioned = {a["name"] for a in monitoring.alarm_list(TABLE, dict(CTX, efs_throughput_mode="elastic"))}
+    assert "airflow-t-efs-burst-credits" not in provisioned
+    noisy = {a["name"]: a for a in monitoring.alarm_list(TABLE, dict(CTX, notify_on_scaling=True))}
+    assert noisy["airflow-t-worker-scale-out"]["alarm_actions"] == ["arn:out", CTX["topic_arn"]]
+    assert monitoring.alarm_list(monitoring.alarm_table(TABLE, {"alb-5xx": {"enabled": False}}), CTX) != []
+    assert "airflow-t-alb-5xx" not in {
+        a["name"]
+        for a in monitoring.alarm_list(monitoring.alarm_table(TABLE, {"alb-5xx": {"enabled": False}}), CTX)
+    }
+
+
+def test_alarm_list_refuses_missing_lookups():
+    with pytest.raises(ValueError, match="scale-out policy was not found"):
+        monitoring.alarm_list(TABLE, dict(CTX, scale_out_arn=""))
+    with pytest.raises(ValueError, match="LoadBalancer"):
+        monitoring.alarm_list(TABLE, dict(CTX, alb=""))
+
+
+def test_arn_suffix():
+    arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/airflow-t-alb/50dc6c495c0c9188"
+    assert monitoring.arn_suffix(arn, "app/") == "app/airflow-t-alb/50dc6c495c0c9188"
+    tg = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/airflow-t-api/73e2d6bc24d8a067"
+    assert monitoring.arn_suffix(tg, "targetgroup/") == "targetgroup/airflow-t-api/73e2d6bc24d8a067"
+    assert monitoring.arn_suffix("", "app/") == ""
