@@ -32,6 +32,7 @@ SCENARIOS = {
     "data": ["prepare", "converge", "idempotence", "verify"],
     "alb": ["prepare", "converge", "idempotence", "verify"],
     "compute": ["prepare", "converge", "idempotence", "verify"],
+    "monitoring": ["prepare", "converge", "idempotence", "verify"],
 }
 # Role -> a write call that proves the scenario reached this emulator (not some other endpoint).
 WRITES = {
@@ -41,6 +42,7 @@ WRITES = {
     "data": "CreateDBInstance",
     "alb": "CreateListener",
     "compute": "CreateService",
+    "monitoring": "PutMetricAlarm",
 }
 
 
