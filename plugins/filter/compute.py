@@ -39,6 +39,19 @@ AIRFLOW_SECRETS = {
 JWT_SECRET = {"AIRFLOW__API_AUTH__JWT_SECRET": "jwt_secret"}
 IMAGE = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})$")
 DAGS_VOLUME = "dags"
+# The metrics container (files/images/airflow: StatsD -> CloudWatch bridge; on the scheduler also
+# the Celery queue depth) and the namespaces each task role may put metrics into.
+METRICS_COMMANDS = {
+    "scheduler": ["airflow_ecs_image.statsd_bridge", "--queue-depth"],
+    "worker": ["airflow_ecs_image.statsd_bridge"],
+}
+METRICS_NAMESPACES = {"scheduler": ["Airflow", "Airflow/Celery"], "worker": ["Airflow"]}
+STATSD_ENVIRONMENT = {
+    "AIRFLOW__METRICS__STATSD_ON": "True",
+    "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+    "AIRFLOW__METRICS__STATSD_PORT": "8125",
+    "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
+}
 DAGS_PATH = "/opt/airflow/dags"
 
 
@@ -189,6 +202,16 @@ def _task_logs_statements(ctx: dict, write: bool) -> list[dict]:
     ]
 
 
+def _metrics_statement(service: str) -> dict:
+    """PutMetricData for the metrics container, limited to its namespaces."""
+    return _statement(
+        "AirflowMetrics",
+        ["cloudwatch:PutMetricData"],
+        "*",
+        {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACES[service]}},
+    )
+
+
 def task_role_policies(ctx: dict) -> dict:
     """Service -> the inline policy document of its task role. No wildcard action; every KMS grant
     names its key ARN; S3 grants name bucket and prefix. The scheduler gets no ecs:RunTask or
@@ -197,7 +220,7 @@ def task_role_policies(ctx: dict) -> dict:
     dags = f"arn:aws:s3:::{ctx['dags_bucket']}"
     per_service = {
         "api-server": [*_task_logs_statements(ctx, write=False), _efs_statement(ctx, write=False)],
-        "scheduler": [_efs_statement(ctx, write=False)],
+        "scheduler": [_efs_statement(ctx, write=False), _metrics_statement("scheduler")],
         "dag-processor": [*_task_logs_statements(ctx, write=True), _efs_statement(ctx, write=False)],
         "triggerer": [*_task_logs_statements(ctx, write=True), _efs_statement(ctx, write=False)],
         "worker": [
@@ -206,6 +229,7 @@ def task_role_policies(ctx: dict) -> dict:
             _statement(
                 "ScaleInProtection", ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"], cluster_tasks
             ),
+            _metrics_statement("worker"),
         ],
         "dag-sync": [
             _statement(
@@ -352,6 +376,28 @@ def _dags_volume(ctx: dict) -> list[dict]:
     ]
 
 
+def metrics_container(service: str, ctx: dict, image: str) -> dict:
+    """The non-essential second container of the scheduler and worker tasks: Airflow's StatsD to
+    CloudWatch (and, on the scheduler, the Celery queue depth read from Redis with the broker URL)."""
+    logging = _logging(ctx, service)
+    logging["options"]["awslogs-stream-prefix"] = f"{service}-metrics"
+    container = {
+        "name": "metrics",
+        "image": image,
+        "essential": False,
+        "entryPoint": ["python", "-m"],
+        "command": list(METRICS_COMMANDS[service]),
+        "environment": _env_list(
+            {"AIRFLOW_ECS_METRICS_ENVIRONMENT": ctx["env"], "AWS_REGION": ctx["region"]}
+        ),
+        "logConfiguration": logging,
+        "stopTimeout": 10,
+    }
+    if "--queue-depth" in container["command"]:
+        container["secrets"] = _secret_list(ctx, {"AIRFLOW__CELERY__BROKER_URL": "celery_broker_url"})
+    return container
+
+
 def airflow_task_definition(service: str, ctx: dict) -> dict:
     """The task definition (pathwai.airflow_ecs.ecs_task_definition options) of one Airflow service."""
     row = ctx["services"][service]
@@ -363,6 +409,8 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
         env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = row.get("concurrency", 16)
     if service == "scheduler":
         env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] = "True"
+    if service in METRICS_COMMANDS:
+        env.update(STATSD_ENVIRONMENT)
     secrets = dict(AIRFLOW_SECRETS, **(JWT_SECRET if service in JWT_HOLDERS else {}))
     container = {
         "name": service,
@@ -379,8 +427,11 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
     }
     if row.get("port"):
         container["portMappings"] = [{"containerPort": int(row["port"]), "protocol": "tcp"}]
+    containers = [container]
+    if service in METRICS_COMMANDS:
+        containers.append(metrics_container(service, ctx, row["image"]))
     family = f"{ctx['prefix']}-{service}"
-    return _task(ctx, family, row, [container], ctx["task_role_arns"][service], _dags_volume(ctx))
+    return _task(ctx, family, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
 
 
 def dag_sync_task_definition(ctx: dict) -> dict:

@@ -188,3 +188,89 @@ def test_arn_suffix():
     tg = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/airflow-t-api/73e2d6bc24d8a067"
     assert monitoring.arn_suffix(tg, "targetgroup/") == "targetgroup/airflow-t-api/73e2d6bc24d8a067"
     assert monitoring.arn_suffix("", "app/") == ""
+
+
+# ---- the compute role's side of the metric path ----
+
+COMPUTE_CTX = {
+    "prefix": "airflow-t",
+    "env": "t",
+    "region": "us-east-1",
+    "account_id": "123456789012",
+    "cluster": "airflow-t",
+    "key_arns": {"logs": "arn:k:logs", "s3": "arn:k:s3"},
+    "secret_prefix": "airflow/t",
+    "secret_arns": {
+        f"airflow/t/{name}": f"arn:s:{name}"
+        for name in (
+            "sql_alchemy_conn",
+            "celery_broker_url",
+            "celery_result_backend",
+            "fernet_key",
+            "api_secret_key",
+            "jwt_secret",
+        )
+    },
+    "dags_bucket": "dags",
+    "logs_bucket": "logs",
+    "log_groups": {s: f"/ecs/airflow-t-{s}" for s in ("scheduler", "worker")},
+    "exec_log_group": "/ecs/airflow-t-exec",
+    "efs": {
+        "file_system_id": "fs-1",
+        "arn": "arn:fs",
+        "access_point_id": "fsap-1",
+        "access_point_arn": "arn:ap",
+    },
+    "dag_sync_metric_namespace": "Airflow/DagSync",
+    "services": {
+        s: {"image": "airflow:1", "command": [s], "cpu": 1024, "memory": 2048}
+        for s in ("scheduler", "worker")
+    },
+    "airflow_environment": {},
+    "auth_environment": {},
+    "health_commands": {"scheduler": ["python", "-V"], "worker": ["python", "-V"]},
+    "task_role_arns": {"scheduler": "arn:role:s", "worker": "arn:role:w"},
+    "execution_role_arn": "arn:role:x",
+    "cpu_architecture": "X86_64",
+}
+
+
+def test_scheduler_and_worker_tasks_carry_the_metrics_container_and_its_permission():
+    from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute
+
+    policies = compute.task_role_policies(COMPUTE_CTX)
+    alarm_namespaces = {row["namespace"] for row in TABLE.values() if row["namespace"].startswith("Airflow")}
+    for service, command in (("scheduler", "--queue-depth"), ("worker", None)):
+        task = compute.airflow_task_definition(service, COMPUTE_CTX)
+        airflow, metrics = task["container_definitions"]
+        env = {e["name"]: e["value"] for e in airflow["environment"]}
+        assert env["AIRFLOW__METRICS__STATSD_ON"] == "True"
+        assert (env["AIRFLOW__METRICS__STATSD_HOST"], env["AIRFLOW__METRICS__STATSD_PORT"]) == (
+            "127.0.0.1",
+            "8125",
+        )
+        assert metrics["essential"] is False and metrics["image"] == airflow["image"]
+        assert metrics["entryPoint"] + metrics["command"][:1] == [
+            "python",
+            "-m",
+            "airflow_ecs_image.statsd_bridge",
+        ]
+        assert {"name": "AIRFLOW_ECS_METRICS_ENVIRONMENT", "value": "t"} in metrics["environment"]
+        statement = next(s for s in policies[service]["Statement"] if s.get("Sid") == "AirflowMetrics")
+        allowed = set(statement["Condition"]["StringEquals"]["cloudwatch:namespace"])
+        if command:
+            assert command in metrics["command"]
+            assert [s["name"] for s in metrics["secrets"]] == ["AIRFLOW__CELERY__BROKER_URL"]
+            # Every namespace an Airflow/Celery alarm reads (DAG sync is dag-sync's own) may be written.
+            assert alarm_namespaces - {"Airflow/DagSync"} <= allowed
+        else:
+            assert "secrets" not in metrics and allowed == {"Airflow"}
+    api = {"image": "a:1", "command": ["api-server"], "cpu": 1024, "memory": 2048}
+    api_ctx = dict(
+        COMPUTE_CTX,
+        services={"api-server": api},
+        health_commands={"api-server": ["x"]},
+        task_role_arns={"api-server": "arn:r"},
+        log_groups={"api-server": "/ecs/a"},
+    )
+    assert len(compute.airflow_task_definition("api-server", api_ctx)["container_definitions"]) == 1
