@@ -135,3 +135,19 @@ def test_bad_input_fails_before_any_aws_call(case, module_aws_endpoint):
     assert run.rc != 0, run.output[-2000:]
     assert expected in run.output, run.output[-3000:]
     assert module_aws_endpoint.calls() == [], "a wrong inventory must not reach AWS"
+
+
+DESTROY_PRODUCTION = {
+    "prod_env": {"airflow_env": "prod", "confirm": "prod"},
+    "data_production": {"confirm": "local", "data_production": True},
+}
+
+
+@pytest.mark.parametrize("case", sorted(DESTROY_PRODUCTION))
+def test_destroy_refuses_production_before_any_aws_call(case, module_aws_endpoint):
+    module_aws_endpoint.reset_calls()
+    run = run_playbook("playbooks/destroy.yml", extra_vars=DESTROY_PRODUCTION[case])
+    assert run.rc != 0, run.output[-2000:]
+    assert "Refusing to destroy production environment" in run.output, run.output[-3000:]
+    assert "-e destroy_allow_production=true" in run.output
+    assert module_aws_endpoint.calls() == [], "a refused destroy must not reach AWS"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import botocore.exceptions
 import pytest
 from ansible_run import run_playbook
 
@@ -356,3 +357,153 @@ def test_image_rollout_then_rollback(stack):
     moved = f"airflow-local-worker:{after['worker']['revision']} -> "
     moved += f"airflow-local-worker:{before['worker']['revision']}"
     assert moved in back.output
+
+
+# Runs very last (it removes the stack every test above uses): destroy.yml asks for confirmation
+# before any AWS call, then leaves nothing tagged airflow:env=local in the emulated account.
+def test_destroy_needs_confirmation_then_removes_everything(stack):
+    emulator, url = stack["emulator"], stack["emulator"].url
+    emulator.reset_calls()
+    refused = run_playbook("playbooks/destroy.yml")
+    assert refused.rc != 0, refused.output[-3000:]
+    assert "Re-run with -e confirm=local" in refused.output, refused.output[-3000:]
+    assert emulator.calls() == [], "destroy.yml must not reach AWS without confirmation"
+
+    plan = run_playbook("playbooks/destroy.yml", extra_vars={"confirm": "local"}, check=True)
+    assert plan.rc == 0, plan.output[-6000:]
+    assert "Would destroy environment local" in plan.output
+    assert stack["ecs"].describe_clusters(clusters=["airflow-local"])["clusters"][0]["status"] == "ACTIVE"
+
+    # Deletion protection on (as in dev/prod): AWS refuses the delete until destroy.yml turns it off.
+    elbv2 = stack["elbv2"]
+    alb_arn = elbv2.describe_load_balancers(Names=["airflow-local-alb"])["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=alb_arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}]
+    )
+    with pytest.raises(botocore.exceptions.ClientError, match="OperationNotPermitted"):
+        elbv2.delete_load_balancer(LoadBalancerArn=alb_arn)
+
+    emulator.reset_calls()
+    done = run_playbook("playbooks/destroy.yml", extra_vars={"confirm": "local"})
+    assert done.rc == 0, done.output[-8000:]
+    print(f"\ndestroy.yml: {len(emulator.calls())} AWS API calls")
+
+    def client(service):
+        return boto3.client(service, endpoint_url=url)
+
+    # Everything the tagging API can see (moto: EC2, ELBv2, RDS, S3, KMS, Logs, Secrets Manager,
+    # ECS, EFS, ElastiCache, ...), with the KMS keys pending deletion as the one exception.
+    tagged = client("resourcegroupstaggingapi").get_resources(
+        TagFilters=[{"Key": "airflow:env", "Values": ["local"]}]
+    )["ResourceTagMappingList"]
+    kms = stack["kms"]
+    left = []
+    for resource in tagged:
+        arn = resource["ResourceARN"]
+        if (
+            arn.startswith("arn:aws:kms:")
+            and kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        ):
+            continue
+        left.append(arn)
+    assert left == [], left
+
+    # And service by service, by name and tag as the roles make them.
+    ec2 = stack["ec2"]
+    env = [{"Name": "tag:airflow:env", "Values": ["local"]}]
+    assert ec2.describe_vpcs(Filters=env)["Vpcs"] == []
+    assert ec2.describe_subnets(Filters=env)["Subnets"] == []
+    assert ec2.describe_route_tables(Filters=env)["RouteTables"] == []
+    assert ec2.describe_security_groups(Filters=env)["SecurityGroups"] == []
+    assert [
+        e for e in ec2.describe_vpc_endpoints(Filters=env)["VpcEndpoints"] if e["State"] not in ("deleted",)
+    ] == []
+    assert [g for g in ec2.describe_vpn_gateways(Filters=env)["VpnGateways"] if g["State"] != "deleted"] == []
+    ecs = stack["ecs"]
+    assert [
+        c for c in ecs.describe_clusters(clusters=["airflow-local"])["clusters"] if c["status"] == "ACTIVE"
+    ] == []
+    assert [
+        a for a in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] if "airflow-local-" in a
+    ] == []
+    scaling = client("application-autoscaling")
+    assert scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+    elbv2 = stack["elbv2"]
+    assert [
+        lb
+        for lb in elbv2.describe_load_balancers()["LoadBalancers"]
+        if lb["LoadBalancerName"].startswith("airflow-local")
+    ] == []
+    assert [
+        tg
+        for tg in elbv2.describe_target_groups()["TargetGroups"]
+        if tg["TargetGroupName"].startswith("airflow-local")
+    ] == []
+    assert client("acm").list_certificates()["CertificateSummaryList"] == []
+    assert [r for r in stack["iam"].list_roles()["Roles"] if r["RoleName"].startswith("airflow-local-")] == []
+    rds = client("rds")
+    assert [
+        d
+        for d in rds.describe_db_instances()["DBInstances"]
+        if d["DBInstanceIdentifier"].startswith("airflow-local")
+    ] == []
+    assert [
+        g
+        for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+        if g["DBSubnetGroupName"].startswith("airflow-local")
+    ] == []
+    assert [
+        g
+        for g in rds.describe_db_parameter_groups()["DBParameterGroups"]
+        if g["DBParameterGroupName"].startswith("airflow-local")
+    ] == []
+    cache = client("elasticache")
+    assert cache.describe_replication_groups()["ReplicationGroups"] == []
+    assert [
+        g
+        for g in cache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+        if g["CacheSubnetGroupName"].startswith("airflow-local")
+    ] == []
+    assert [
+        g
+        for g in cache.describe_cache_parameter_groups()["CacheParameterGroups"]
+        if g["CacheParameterGroupName"].startswith("airflow-local")
+    ] == []
+    efs = client("efs")
+    assert efs.describe_file_systems()["FileSystems"] == []
+    s3 = stack["s3"]
+    assert [b for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("pathwai-airflow3-")] == []
+    # Secrets keep the default recovery window (no force delete in the local overlay): scheduled.
+    secrets = client("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    ours = [s for s in secrets if s["Name"].startswith("airflow/local/")]
+    assert ours and all("DeletedDate" in s for s in ours), ours
+    assert [
+        s
+        for s in client("secretsmanager").list_secrets()["SecretList"]
+        if s["Name"].startswith("airflow/local/")
+    ] == []
+    # KMS keys cannot be deleted at once: PendingDeletion (7-30 days) is the accepted end state.
+    for key in kms.list_keys()["Keys"]:
+        tags = {
+            t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+        }
+        if tags.get("airflow:env") == "local":
+            assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert [
+        a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/airflow-local-")
+    ] == []
+    logs = client("logs")
+    assert logs.describe_log_groups(logGroupNamePrefix="/ecs/airflow-local-")["logGroups"] == []
+    cloudwatch = client("cloudwatch")
+    assert cloudwatch.describe_alarms(AlarmNamePrefix="airflow-local-")["MetricAlarms"] == []
+    assert cloudwatch.list_dashboards(DashboardNamePrefix="airflow-local")["DashboardEntries"] == []
+    assert [
+        t for t in client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":airflow-local-alerts")
+    ] == []
+
+    # A second run finds nothing left to do.
+    again = run_playbook("playbooks/destroy.yml", extra_vars={"confirm": "local"})
+    assert again.rc == 0, again.output[-6000:]

@@ -1,0 +1,175 @@
+#!/usr/bin/python
+# Copyright: pathwai.airflow_ecs contributors
+# Apache License 2.0
+
+DOCUMENTATION = r"""
+---
+module: teardown_extras
+short_description: Remove KMS aliases, Application Auto Scaling targets and CloudWatch dashboards
+version_added: 0.1.0
+description:
+  - The three deletions C(playbooks/destroy.yml) needs that no stock module does.
+    M(amazon.aws.kms_key) with O(amazon.aws.kms_key#module:state=absent) schedules the key's deletion
+    but leaves its aliases (they keep pointing at a key pending deletion and block re-creating the
+    environment under the same names); M(community.aws.application_autoscaling_policy) deletes
+    policies but never deregisters the scalable target; and neither collection manages CloudWatch
+    dashboards.
+  - Each listed item is removed when it exists and ignored when it does not, so the task is safe to
+    re-run on a half-destroyed environment.
+  - Supports check mode (reports what would be removed) and diff mode.
+  - Calls used are C(ListAliases), C(DeleteAlias), C(DescribeScalableTargets),
+    C(DeregisterScalableTarget), C(ListDashboards), C(DeleteDashboards) (reads paginated); all are
+    served by the local emulator, and C(tests/integration/test_site.py) (destroy) and
+    C(tests/unit/test_teardown_extras.py) exercise them there.
+author:
+  - pathwai platform engineering
+options:
+  kms_aliases:
+    description: KMS alias names to delete (C(alias/) is added when missing). The keys are untouched.
+    type: list
+    elements: str
+    default: []
+  scalable_targets:
+    description: Application Auto Scaling targets to deregister (AWS deletes their scaling policies too).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      service_namespace:
+        description: The namespace, for example C(ecs).
+        type: str
+        required: true
+      resource_id:
+        description: The resource, for example C(service/airflow-dev/airflow-dev-worker).
+        type: str
+        required: true
+      scalable_dimension:
+        description: The dimension, for example C(ecs:service:DesiredCount).
+        type: str
+        required: true
+  dashboards:
+    description: CloudWatch dashboard names to delete.
+    type: list
+    elements: str
+    default: []
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Remove what the stock modules leave behind
+  pathwai.airflow_ecs.teardown_extras:
+    kms_aliases: [alias/airflow-dev-rds, alias/airflow-dev-logs]
+    scalable_targets:
+      - service_namespace: ecs
+        resource_id: service/airflow-dev/airflow-dev-worker
+        scalable_dimension: ecs:service:DesiredCount
+    dashboards: [airflow-dev]
+"""
+
+RETURN = r"""
+removed:
+  description: What was removed (in check mode, what would be), by kind.
+  returned: always
+  type: dict
+  contains:
+    kms_aliases: {description: Alias names., type: list, elements: str, returned: always}
+    scalable_targets: {description: Targets as given., type: list, elements: dict, returned: always}
+    dashboards: {description: Dashboard names., type: list, elements: str, returned: always}
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    diff_result,
+    exit_with,
+    paginate,
+    retrying_client,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown import (
+    present_aliases,
+    present_dashboards,
+    present_targets,
+)
+
+
+def remove_aliases(module, wanted: list[str]) -> list[str]:
+    if not wanted:
+        return []
+    client = retrying_client(module, "kms")
+    found = present_aliases(wanted, paginate(client, "list_aliases").get("Aliases", []))
+    if not module.check_mode:
+        for name in found:
+            client.delete_alias(AliasName=name, aws_retry=True)
+    return found
+
+
+def remove_targets(module, wanted: list[dict]) -> list[dict]:
+    if not wanted:
+        return []
+    client = retrying_client(module, "application-autoscaling")
+    registered = []
+    for namespace in sorted({target["service_namespace"] for target in wanted}):
+        ids = [target["resource_id"] for target in wanted if target["service_namespace"] == namespace]
+        page = paginate(client, "describe_scalable_targets", ServiceNamespace=namespace, ResourceIds=ids)
+        registered += page.get("ScalableTargets", [])
+    found = present_targets(wanted, registered)
+    if not module.check_mode:
+        for target in found:
+            client.deregister_scalable_target(
+                ServiceNamespace=target["service_namespace"],
+                ResourceId=target["resource_id"],
+                ScalableDimension=target["scalable_dimension"],
+                aws_retry=True,
+            )
+    return found
+
+
+def remove_dashboards(module, wanted: list[str]) -> list[str]:
+    if not wanted:
+        return []
+    client = retrying_client(module, "cloudwatch")
+    found = present_dashboards(wanted, paginate(client, "list_dashboards").get("DashboardEntries", []))
+    if found and not module.check_mode:
+        client.delete_dashboards(DashboardNames=found, aws_retry=True)
+    return found
+
+
+def main():
+    target = dict(
+        service_namespace=dict(type="str", required=True),
+        resource_id=dict(type="str", required=True),
+        scalable_dimension=dict(type="str", required=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            kms_aliases=dict(type="list", elements="str", default=[], no_log=False),
+            scalable_targets=dict(type="list", elements="dict", options=target, default=[]),
+            dashboards=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        removed = {
+            "kms_aliases": remove_aliases(module, module.params["kms_aliases"]),
+            "scalable_targets": remove_targets(module, module.params["scalable_targets"]),
+            "dashboards": remove_dashboards(module, module.params["dashboards"]),
+        }
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Failed to remove the KMS aliases, scalable targets or dashboards")
+    changed = any(removed.values())
+    empty = {kind: [] for kind in removed}
+    result = dict(changed=changed, removed=removed)
+    if changed:
+        result["diff"] = diff_result(removed, empty)
+    exit_with(module, result)
+
+
+if __name__ == "__main__":
+    main()

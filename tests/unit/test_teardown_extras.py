@@ -1,0 +1,91 @@
+"""pathwai.airflow_ecs.teardown_extras against the emulator: removes what exists, ignores what
+does not, writes nothing in check mode, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown import (
+    present_aliases,
+    present_targets,
+)
+
+TARGET = {
+    "service_namespace": "ecs",
+    "resource_id": "service/c1/s1",
+    "scalable_dimension": "ecs:service:DesiredCount",
+}
+
+
+@pytest.fixture
+def leftovers(aws_endpoint):
+    url = aws_endpoint.url
+    kms = boto3.client("kms", endpoint_url=url)
+    key = kms.create_key(Description="k")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/airflow-t-rds", TargetKeyId=key)
+    ecs = boto3.client("ecs", endpoint_url=url)
+    ecs.create_cluster(clusterName="c1")
+    ecs.register_task_definition(
+        family="t", containerDefinitions=[{"name": "c", "image": "i:1", "memory": 64}]
+    )
+    ecs.create_service(cluster="c1", serviceName="s1", taskDefinition="t", desiredCount=0)
+    aas = boto3.client("application-autoscaling", endpoint_url=url)
+    aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/c1/s1",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=3,
+    )
+    cw = boto3.client("cloudwatch", endpoint_url=url)
+    cw.put_dashboard(DashboardName="airflow-t", DashboardBody='{"widgets": []}')
+    return {"kms": kms, "aas": aas, "cw": cw}
+
+
+ARGS = {
+    "kms_aliases": ["alias/airflow-t-rds", "airflow-t-missing"],
+    "scalable_targets": [TARGET, {**TARGET, "resource_id": "service/c1/gone"}],
+    "dashboards": ["airflow-t", "airflow-t-missing"],
+}
+
+
+def test_check_mode_lists_and_writes_nothing(leftovers, module_runner, aws_endpoint):
+    aws_endpoint.reset_calls()
+    result = module_runner("teardown_extras", ARGS, check_mode=True)
+    assert result["changed"]
+    assert result["removed"] == {
+        "kms_aliases": ["alias/airflow-t-rds"],
+        "scalable_targets": [TARGET],
+        "dashboards": ["airflow-t"],
+    }
+    assert [c for c in aws_endpoint.calls() if c["write"]] == []
+
+
+def test_removes_what_exists_then_nothing(leftovers, module_runner, aws_endpoint):
+    aws_endpoint.reset_calls()
+    result = module_runner("teardown_extras", ARGS)
+    assert result["changed"]
+    writes = sorted(c["action"] for c in aws_endpoint.calls() if c["write"])
+    assert writes == ["DeleteAlias", "DeleteDashboards", "DeregisterScalableTarget"]
+    aliases = [a["AliasName"] for a in leftovers["kms"].list_aliases()["Aliases"]]
+    assert "alias/airflow-t-rds" not in aliases
+    assert leftovers["aas"].describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert leftovers["cw"].list_dashboards()["DashboardEntries"] == []
+
+    again = module_runner("teardown_extras", ARGS)
+    assert not again["changed"]
+    assert again["removed"] == {"kms_aliases": [], "scalable_targets": [], "dashboards": []}
+
+
+def test_selection_is_pure():
+    found = [{"AliasName": "alias/a"}, {"AliasName": "alias/b"}]
+    assert present_aliases(["b", "alias/c", "alias/a"], found) == ["alias/b", "alias/a"]
+    api = [
+        {
+            "ServiceNamespace": "ecs",
+            "ResourceId": "service/c1/s1",
+            "ScalableDimension": "ecs:service:DesiredCount",
+        }
+    ]
+    assert present_targets([TARGET], api) == [TARGET]
+    assert present_targets([{**TARGET, "scalable_dimension": "x"}], api) == []
