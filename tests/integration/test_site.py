@@ -394,20 +394,24 @@ def test_destroy_needs_confirmation_then_removes_everything(stack):
         return boto3.client(service, endpoint_url=url)
 
     # Everything the tagging API can see (moto: EC2, ELBv2, RDS, S3, KMS, Logs, Secrets Manager,
-    # ECS, EFS, ElastiCache, ...), with the KMS keys pending deletion as the one exception.
+    # ECS, EFS, ElastiCache, ...). Three end states stay visible there, as on AWS, and are accepted:
+    # KMS keys PendingDeletion (7-30 days), secrets scheduled for deletion (recovery window) and
+    # INACTIVE task-definition revisions (deregistered; AWS keeps them).
     tagged = client("resourcegroupstaggingapi").get_resources(
         TagFilters=[{"Key": "airflow:env", "Values": ["local"]}]
     )["ResourceTagMappingList"]
-    kms = stack["kms"]
-    left = []
-    for resource in tagged:
-        arn = resource["ResourceARN"]
-        if (
-            arn.startswith("arn:aws:kms:")
-            and kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
-        ):
-            continue
-        left.append(arn)
+    kms, ecs, secretsmanager = stack["kms"], stack["ecs"], client("secretsmanager")
+
+    def accepted(arn: str) -> bool:
+        if arn.startswith("arn:aws:kms:"):
+            return kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        if ":task-definition/" in arn:
+            return ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["status"] == "INACTIVE"
+        if arn.startswith("arn:aws:secretsmanager:"):
+            return "DeletedDate" in secretsmanager.describe_secret(SecretId=arn)
+        return False
+
+    left = [r["ResourceARN"] for r in tagged if not accepted(r["ResourceARN"])]
     assert left == [], left
 
     # And service by service, by name and tag as the roles make them.
