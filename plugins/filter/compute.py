@@ -340,7 +340,7 @@ def _health(command: list[str], row: dict) -> dict:
     return {
         "command": ["CMD", *command],
         "interval": int(row.get("health_interval", 30)),
-        "timeout": int(row.get("health_timeout", 10)),
+        "timeout": int(row.get("health_timeout", 30)),
         "retries": int(row.get("health_retries", 3)),
         "startPeriod": int(row.get("health_start_period", 120)),
     }
