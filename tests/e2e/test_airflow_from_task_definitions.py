@@ -1,0 +1,383 @@
+"""Issue 7: the task definitions site.yml registers run real Airflow 3.1 (``make e2e``).
+
+site.yml against a fresh emulator; the registered task definitions and secrets are read back;
+real PostgreSQL (TLS) and Redis (TLS + AUTH) stand in for RDS and ElastiCache with the
+password and token of the secrets; db-migrate, then every container runs as a local process
+with its command, environment and secrets (changes: tests/e2e/stack.py, listed in the report)
+until its own health check passes. Then DAGs go to the emulated S3 and are timed until the REST
+API (logged in from ALB headers) lists them; one runs on the Celery worker, one defers to the
+triggerer. Report: e2e-report.json (repository root) and a printed table.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "integration"))
+
+import stack  # noqa: E402
+from ansible_run import run_playbook  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PREFIX = "airflow-local"
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker", "dag-sync")
+DAGS_BUCKET = "pathwai-airflow3-dags-local"
+DAGS_PREFIX = "local/"
+REPORT = stack.REPORT
+ADMIN = "admin@local.internal"  # inventories/local: compute_auth_admins
+UPLOADS = 6
+P95_LIMIT = 60.0
+
+PLAIN_DAG = """
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{dag_id}", schedule=None, catchup=False, tags=["e2e"])
+def build():
+    @task
+    def hello():
+        import socket
+        print("e2e task ran on", socket.gethostname())
+        return 42
+
+    hello()
+
+
+build()
+"""
+
+DEFERRABLE_DAG = """
+from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
+from airflow.sdk import dag
+
+
+@dag(dag_id="{dag_id}", schedule=None, catchup=False, tags=["e2e"])
+def build():
+    DateTimeSensorAsync(
+        task_id="wait_a_little",
+        target_time="{{{{ (macros.datetime.utcnow() + macros.timedelta(seconds=5)).isoformat() }}}}",
+    )
+
+
+build()
+"""
+
+
+@pytest.fixture(scope="module")
+def report(request):
+    data: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "components": {}}
+    began = time.monotonic()
+    request.config.stash[stack.REPORT_KEY] = data  # printed in the terminal summary (conftest.py)
+    yield data
+    data["total_seconds"] = round(time.monotonic() - began, 1)
+    REPORT.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@pytest.fixture(scope="module")
+def deployed(module_aws_endpoint, report):
+    began = time.monotonic()
+    url = os.environ.get("E2E_DEPLOYED_EMULATOR_URL")  # development: an emulator site.yml already built
+    if not url:
+        run = run_playbook("site.yml")
+        assert run.rc == 0, run.output[-6000:]
+        report["site_yml_seconds"] = round(time.monotonic() - began, 1)
+        url = module_aws_endpoint.url
+    ecs = boto3.client("ecs", endpoint_url=url)
+    sm = boto3.client("secretsmanager", endpoint_url=url)
+    definitions = {}
+    for family in [*SERVICES, "db-migrate"]:
+        td = ecs.describe_task_definition(taskDefinition=f"{PREFIX}-{family}")["taskDefinition"]
+        definitions[family] = td
+    arns = {
+        s["valueFrom"]
+        for td in definitions.values()
+        for c in td["containerDefinitions"]
+        for s in c.get("secrets", [])
+    }
+    secrets = {arn: sm.get_secret_value(SecretId=arn)["SecretString"] for arn in arns}
+    return {"url": url, "definitions": definitions, "secrets": secrets}
+
+
+def _container(td: dict) -> dict:
+    assert len(td["containerDefinitions"]) >= 1
+    essential = [c for c in td["containerDefinitions"] if c.get("essential", True)]
+    assert len(essential) == 1, [c["name"] for c in td["containerDefinitions"]]
+    return essential[0]
+
+
+def _secret(deployed, td, name):
+    arn = {s["name"]: s["valueFrom"] for s in _container(td).get("secrets", [])}[name]
+    return deployed["secrets"][arn]
+
+
+@pytest.fixture(scope="module")
+def running(deployed, report, tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    procs = stack.Processes(base / "logs")
+    try:
+        yield _boot(deployed, report, base, procs)
+    finally:
+        procs.stop_all()
+        print(f"\nlogs of the run: {base / 'logs'}")
+
+
+def _boot(deployed, report, base, procs):
+    defs = deployed["definitions"]
+    tls = stack.make_tls(base / "tls")
+    sql_url = _secret(deployed, defs["scheduler"], "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    broker_url = _secret(deployed, defs["scheduler"], "AIRFLOW__CELERY__BROKER_URL")
+    _, pg_port = stack.start_postgres(procs, base / "pg", tls, sql_url)
+    _, redis_port = stack.start_redis(procs, base / "redis", tls, broker_url)
+    for port in (stack.API_PORT, 8974, 8793):
+        assert not stack.port_open(port), f"port {port} is taken: the containers' ports must be free"
+    local = stack.Local(
+        emulator_url=deployed["url"],
+        dags=base / "dags",
+        home=base / "home",
+        ca_file=tls["ca"],
+        ports={"postgresql": pg_port, "redis": redis_port},
+    )
+    local.dags.mkdir()
+    local.home.mkdir()
+    changed: dict = {}
+
+    def env_of(service):
+        dockerfile = (
+            stack.ROOT / "files" / "sidecar" / "Dockerfile" if service == "dag-sync" else None
+        ) or stack.IMAGE_DIR / "Dockerfile"
+        env, changes = stack.container_env(_container(defs[service]), deployed["secrets"], local, dockerfile)
+        for name, (before, after) in changes.items():
+            if name in ("PATH", "HOME", "LANG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                continue
+            secretish = any(w in name for w in ("CONN", "BROKER", "BACKEND", "KEY", "SECRET"))
+            changed.setdefault(name, {"deployed": "<secret>" if secretish else before, "local": after})
+        return env
+
+    # 1. the one-off migration, exactly its command
+    migrate = _container(defs["db-migrate"])
+    began = time.monotonic()
+    done = stack.subprocess.run(
+        stack.local_argv(["airflow", *migrate["command"]]),
+        env=env_of("db-migrate"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report["db_migrate_seconds"] = round(time.monotonic() - began, 1)
+
+    # 2. every service, then its own health check until it passes
+    started = {}
+    envs = {}
+    for service in SERVICES:
+        container = _container(defs[service])
+        envs[service] = env_of(service)
+        argv = ["airflow", *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
+        started[service] = procs.start(service, stack.local_argv(argv), envs[service], cwd=local.home)
+        report["components"][service] = {
+            "task_memory_mib": int(defs[service]["memory"]),
+            "command": argv,
+        }
+    report["changed_env"] = changed
+
+    def healthy(service):
+        proc, container = started[service], _container(defs[service])
+        argv = stack.health_argv(container)
+        last = {}
+
+        def check():
+            if not proc.alive():
+                raise AssertionError(f"{service} exited {proc.popen.returncode}:\n{proc.tail()}")
+            done = stack.subprocess.run(argv, env=envs[service], capture_output=True, text=True, timeout=60)
+            last["out"] = done.stdout[-500:] + done.stderr[-500:]
+            return done.returncode == 0
+
+        try:
+            stack.wait_for(check, 300, f"{service} health check {argv}", every=1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nlast: {last.get('out')}\nlog:\n{proc.tail()}") from None
+        return round(time.monotonic() - proc.started, 1)
+
+    with ThreadPoolExecutor(len(SERVICES)) as pool:
+        results = dict(zip(SERVICES, pool.map(healthy, SERVICES), strict=True))
+    for service, seconds in results.items():
+        report["components"][service]["healthy_after_s"] = seconds
+
+    sampler = _Sampler({s: started[s].popen.pid for s in SERVICES})
+    sampler.start()
+    return {"procs": started, "local": local, "envs": envs, "sampler": sampler, "defs": defs}
+
+
+class _Sampler(threading.Thread):
+    """PSS of each component's process tree every second; keeps the peak."""
+
+    def __init__(self, pids: dict[str, int]):
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.peak = dict.fromkeys(pids, 0)
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.is_set():
+            self.sample()
+            self.stopped.wait(1.0)
+
+    def sample(self):
+        for name, pid in self.pids.items():
+            self.peak[name] = max(self.peak[name], stack.pss_kib(pid))
+
+
+# ---- the REST API, logged in the way the deployment does --------------------------------
+
+
+def _segment(document: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode()
+
+
+def _api(running) -> requests.Session:
+    env = running["envs"]["api-server"]
+    header = {"alg": "ES256", "kid": "e2e", "exp": int(time.time()) + 3600}
+    if env.get("AIRFLOW_ECS_AUTH_ALB_ARN"):
+        header["signer"] = env["AIRFLOW_ECS_AUTH_ALB_ARN"]
+    claims = {"sub": "e2e-admin", "email": ADMIN, "name": "E2E Admin"}
+    base = f"http://127.0.0.1:{stack.API_PORT}"
+    answer = requests.get(
+        f"{base}/auth/login/?next={base}/",
+        headers={
+            "x-amzn-oidc-identity": claims["sub"],
+            "x-amzn-oidc-data": f"{_segment(header)}.{_segment(claims)}.c2ln",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, (answer.status_code, answer.text[:500])
+    token = answer.cookies.get("_token")
+    assert token, f"no _token cookie: {answer.headers}"
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    session.base = base  # type: ignore[attr-defined]
+    return session
+
+
+@pytest.fixture(scope="module")
+def api(running):
+    return _api(running)
+
+
+def _get(api, path):
+    return api.get(api.base + path, timeout=30)
+
+
+def _upload(url: str, dag_id: str, source: str) -> float:
+    s3 = boto3.client("s3", endpoint_url=url)
+    s3.put_object(Bucket=DAGS_BUCKET, Key=f"{DAGS_PREFIX}{dag_id}.py", Body=source.encode())
+    return time.monotonic()
+
+
+def test_every_component_is_healthy(running, report):
+    for service in SERVICES:
+        assert running["procs"][service].alive(), service
+        assert report["components"][service]["healthy_after_s"] > 0
+
+
+def test_uploaded_dags_become_visible_through_the_api(deployed, running, api, report):
+    dag_sync_env = {
+        c["name"]: c["value"] for c in _container(deployed["definitions"]["dag-sync"])["environment"]
+    }
+    assert "DAG_SYNC_INTERVAL" not in dag_sync_env or dag_sync_env["DAG_SYNC_INTERVAL"] == "30"
+    seconds = []
+    for index in range(UPLOADS):
+        dag_id = f"e2e_deferrable_{index}" if index == UPLOADS - 1 else f"e2e_celery_{index}"
+        template = DEFERRABLE_DAG if index == UPLOADS - 1 else PLAIN_DAG
+        uploaded = _upload(deployed["url"], dag_id, template.format(dag_id=dag_id))
+
+        def visible(dag_id=dag_id):
+            assert running["procs"]["dag-sync"].alive()
+            return _get(api, f"/api/v2/dags/{dag_id}").status_code == 200
+
+        stack.wait_for(visible, 180, f"{dag_id} in /api/v2/dags", every=0.5)
+        seconds.append(round(time.monotonic() - uploaded, 1))
+    listed = {d["dag_id"] for d in _get(api, "/api/v2/dags?limit=100").json()["dags"]}
+    assert {f"e2e_celery_{i}" for i in range(UPLOADS - 1)} <= listed
+    ordered = sorted(seconds)
+    report["upload_to_visible"] = {
+        "seconds": seconds,
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "sync_interval": dag_sync_env.get("DAG_SYNC_INTERVAL", "30 (program default)"),
+        "sync_jitter": dag_sync_env.get("DAG_SYNC_JITTER", "10 (program default)"),
+    }
+    assert report["upload_to_visible"]["p95"] <= P95_LIMIT, report["upload_to_visible"]
+
+
+def _run(api, dag_id: str, timeout: float = 240) -> dict:
+    assert api.patch(api.base + f"/api/v2/dags/{dag_id}", json={"is_paused": False}, timeout=30).ok
+    answer = api.post(api.base + f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    run_id = answer.json()["dag_run_id"]
+    began = time.monotonic()
+
+    def finished():
+        state = _get(api, f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
+        return state if state in ("success", "failed") else None
+
+    state = stack.wait_for(finished, timeout, f"run {run_id} of {dag_id}", every=1)
+    tis = _get(api, f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+    return {
+        "state": state,
+        "seconds": round(time.monotonic() - began, 1),
+        "tasks": {
+            t["task_id"]: {"state": t["state"], "hostname": t["hostname"], "queue": t["queue"]} for t in tis
+        },
+        "run_id": run_id,
+    }
+
+
+def test_a_task_runs_on_the_celery_worker(running, api, report):
+    result = _run(api, "e2e_celery_0")
+    report.setdefault("runs", {})["e2e_celery_0"] = result
+    assert result["state"] == "success", (result, running["procs"]["worker"].tail())
+    assert result["tasks"]["hello"]["state"] == "success"
+    assert result["tasks"]["hello"]["queue"] == "default"
+    worker_log = running["procs"]["worker"].log.read_text(errors="replace")
+    assert "e2e_celery_0" in worker_log, "the Celery worker never received the task"
+
+
+def test_a_deferrable_task_resumes_through_the_triggerer(running, api, report):
+    dag_id = f"e2e_deferrable_{UPLOADS - 1}"
+    result = _run(api, dag_id)
+    report.setdefault("runs", {})[dag_id] = result
+    assert result["state"] == "success", (result, running["procs"]["triggerer"].tail())
+    triggerer_log = running["procs"]["triggerer"].log.read_text(errors="replace")
+    assert "DateTimeTrigger" in triggerer_log, triggerer_log[-3000:]
+
+
+def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
+    sampler = running["sampler"]
+    sampler.sample()
+    sampler.stopped.set()
+    problems = []
+    for service in SERVICES:
+        pss_mib = round(sampler.peak[service] / 1024)
+        component = report["components"][service]
+        component["pss_peak_mib"] = pss_mib
+        if component["task_memory_mib"] < 2 * pss_mib:
+            problems.append(
+                f"{service}: task memory {component['task_memory_mib']} MiB < 2 x PSS {pss_mib} MiB"
+            )
+    assert not problems, problems
