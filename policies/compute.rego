@@ -16,8 +16,9 @@ resource_star_allowed := {
 	"ssmmessages:OpenDataChannel",
 }
 
-# Environment variable names that carry credentials: they must come from `secrets`.
-secret_env_pattern := `(?i)(password|passwd|secret|token|fernet|jwt|sql_alchemy_conn|broker_url|result_backend|private_key)`
+# Environment variable names that carry credentials: they must come from `secrets`. Matched
+# against the lower-cased name (regopy's regex engine has no (?i) flag).
+secret_env_pattern := `(password|passwd|secret|token|fernet|jwt|sql_alchemy_conn|broker_url|result_backend|private_key)`
 
 jwt_holders := {"api-server", "scheduler"}
 
@@ -88,7 +89,7 @@ task_containers contains [resource, container] if {
 deny contains msg if {
 	some [resource, container] in task_containers
 	some variable in container.environment
-	regex.match(secret_env_pattern, variable.name)
+	regex.match(secret_env_pattern, lower(variable.name))
 	msg := sprintf("Secret-like variable %s set as plain environment (use secrets/valueFrom): %s", [variable.name, resource.address])
 }
 

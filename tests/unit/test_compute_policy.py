@@ -1,0 +1,59 @@
+"""policies/compute.rego evaluated through regopy (as airflow_audit runs it) on small documents:
+each compute promise is denied when broken and quiet when kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import evaluate, load_policies
+
+POLICIES = load_policies(str(Path(__file__).resolve().parents[2] / "policies"))
+
+
+def task_definition(service: str, environment=(), secrets=(), read_only=True) -> dict:
+    container = {
+        "name": service,
+        "environment": [{"name": n, "value": v} for n, v in environment],
+        "secrets": list(secrets),
+        "mount_points": [{"path": "/opt/airflow/dags", "read_only": read_only}],
+    }
+    after = {"family": f"p-{service}", "service": service, "containers": [container], "volumes": []}
+    return {
+        "address": f"aws_ecs_task_definition.p-{service}:1",
+        "type": "aws_ecs_task_definition",
+        "change": {"after": after},
+    }
+
+
+def findings(*resources) -> list[str]:
+    return evaluate(POLICIES, {"required": {}, "name_prefix": "p", "resource_changes": list(resources)})
+
+
+def test_a_kept_task_definition_has_no_finding():
+    assert findings(task_definition("worker", [("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")])) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "db_password", "Api_Token"]
+)
+def test_secret_like_plain_variable_is_denied_whatever_its_case(name):
+    assert findings(task_definition("triggerer", [(name, "x")])) == [
+        f"Secret-like variable {name} set as plain environment (use secrets/valueFrom): "
+        "aws_ecs_task_definition.p-triggerer:1"
+    ]
+
+
+def test_credentials_in_a_value_are_denied():
+    found = findings(task_definition("worker", [("SOME_URL", "postgresql://u:p@db/x")]))
+    assert found == ["Credentials in the value of SOME_URL: aws_ecs_task_definition.p-worker:1"]
+
+
+def test_jwt_only_for_api_server_and_scheduler_and_mounts_read_only():
+    jwt = ["AIRFLOW__API_AUTH__JWT_SECRET"]
+    assert findings(task_definition("scheduler", secrets=jwt)) == []
+    assert findings(task_definition("worker", secrets=jwt, read_only=False)) == [
+        "Airflow container mounts /opt/airflow/dags writable (only dag-sync writes DAGs): "
+        "aws_ecs_task_definition.p-worker:1",
+        "JWT secret given to worker (only api-server and scheduler): aws_ecs_task_definition.p-worker:1",
+    ]
