@@ -44,7 +44,10 @@ CASES = {
         {"network_corporate_cidrs": ["0.0.0.0/0"]},
         "network_corporate_cidrs has '0.0.0.0/0'",
     ),
-    "idp_without_route": ({"network_idp_cidrs": ["172.20.0.0/16"]}, "network_idp_route_target is empty"),
+    "idp_without_route": (
+        {"network_idp_cidrs": ["172.20.0.0/16"], "network_idp_route_target": ""},
+        "network_idp_route_target is empty",
+    ),
     "idp_via_internet_gateway": (
         {"network_idp_cidrs": ["172.20.0.0/16"], "network_idp_route_target": "igw-0123"},
         "network_idp_route_target='igw-0123' must be a transit gateway",
