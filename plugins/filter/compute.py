@@ -489,17 +489,6 @@ def task_definitions(ctx: dict) -> list[dict]:
     return [*defs, {"service": "dag-sync", "definition": dag_sync_task_definition(ctx)}]
 
 
-def service_table(defaults: dict, overlay: dict | None, image: str) -> dict:
-    """The services table: each overlay row merged over its default row, ``image`` filled in."""
-    table = {}
-    for name in list(defaults) + [n for n in overlay or {} if n not in defaults]:
-        row = dict(defaults.get(name) or {})
-        row.update((overlay or {}).get(name) or {})
-        row.setdefault("image", image)
-        table[name] = row
-    return table
-
-
 def task_role_item(item: dict, prefix: str) -> dict:
     """A dict2items entry of task_role_policies as the role list's entry (name, component, policy)."""
     service = item["key"]
@@ -515,7 +504,6 @@ class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
-            "service_table": service_table,
             "task_role_item": task_role_item,
             "task_role_policies": task_role_policies,
             "execution_role_policy": execution_role_policy,

@@ -5,8 +5,6 @@ and the dashboard body. Pure functions (no AWS call)."""
 
 from __future__ import annotations
 
-import copy
-
 COMPARISONS = (
     "GreaterThanThreshold",
     "GreaterThanOrEqualToThreshold",
@@ -29,21 +27,6 @@ PLACEHOLDERS = (
 )
 PROTOCOLS = ("email", "email-json", "http", "https", "sqs", "lambda", "sms", "application", "firehose")
 STORAGE_PERCENT = "@rds_storage_percent:"
-
-
-def _merge(base: dict, overlay: dict) -> dict:
-    merged = copy.deepcopy(base)
-    for key, value in (overlay or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def alarm_table(defaults: dict, overlay: dict | None) -> dict:
-    """The overlay's rows merged over the defaults (recursively: one key of a row can change)."""
-    return _merge(defaults, overlay or {})
 
 
 def _threshold_problem(name: str, threshold) -> str | None:
@@ -340,7 +323,6 @@ def arn_suffix(arn: str, marker: str) -> str:
 class FilterModule:
     def filters(self):
         return {
-            "monitoring_alarm_table": alarm_table,
             "monitoring_problems": monitoring_problems,
             "monitoring_alarm_list": alarm_list,
             "monitoring_dashboard_body": dashboard_body,

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # Throttling and eventual-consistency codes worth a jittered retry on top of botocore's own.
@@ -34,3 +36,22 @@ def exit_with(module, result: dict) -> None:
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)
+
+
+class WaitError(Exception):
+    """A wait ran out of time, or the resource reached a failed state."""
+
+
+def poll(read, done, timeout: float, what: str, failed=None, sleep=time.sleep, delay: float = 1.0):
+    """Call ``read()`` until ``done(value)``; back off 1 s -> 15 s; give up after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if failed is not None and failed(value):
+            raise WaitError(f"{what}: entered a failed state")
+        if time.monotonic() + delay > deadline:
+            raise WaitError(f"{what}: timed out after {timeout} s")
+        sleep(delay)
+        delay = min(delay * 2, 15.0)

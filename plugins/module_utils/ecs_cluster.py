@@ -8,6 +8,13 @@ ECS's lower-case ``key``/``value`` form, capacity provider strategies).
 
 from __future__ import annotations
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import (
+    resulting_tags,
+    tag_changes,
+    tags_dict,
+    tags_list,
+)
+
 LOG_KEYS = {
     "cloud_watch_log_group_name": "cloudWatchLogGroupName",
     "cloud_watch_encryption_enabled": "cloudWatchEncryptionEnabled",
@@ -19,28 +26,6 @@ LOG_BOOLS = ("cloud_watch_encryption_enabled", "s3_encryption_enabled")
 
 
 # Shared ECS helpers -----------------------------------------------------------------------
-
-
-def tags_dict(tags: list | None) -> dict:
-    return {t["key"]: t.get("value", "") for t in tags or []}
-
-
-def tags_list(tags: dict) -> list:
-    return [{"key": k, "value": v} for k, v in sorted(tags.items())]
-
-
-def tag_changes(have: dict, want: dict) -> tuple[dict, list]:
-    """(tags to set, tag keys to remove)."""
-    return {k: v for k, v in want.items() if have.get(k) != v}, sorted(k for k in have if k not in want)
-
-
-def desired_tags(params: dict, current: dict | None) -> dict:
-    """The tags the resource should end with (``tags: null`` leaves them alone)."""
-    current = dict(current or {})
-    if params.get("tags") is None:
-        return current
-    wanted = {k: str(v) for k, v in params["tags"].items()}
-    return wanted if params.get("purge_tags", True) else {**current, **wanted}
 
 
 def strategy_from_aws(items: list | None) -> list:
@@ -189,7 +174,7 @@ def desired_cluster(params: dict, current: dict | None) -> dict:
         "execute_command_configuration": (
             exec_from_params(config) if config is not None else base.get("execute_command_configuration")
         ),
-        "tags": desired_tags(params, base.get("tags")),
+        "tags": resulting_tags(params, base.get("tags")),
         "active_services_count": base.get("active_services_count", 0),
     }
 
@@ -231,5 +216,5 @@ def create_cluster_request(desired: dict) -> dict:
     if desired["execute_command_configuration"]:
         request["configuration"] = exec_to_aws(desired["execute_command_configuration"])
     if desired["tags"]:
-        request["tags"] = tags_list(desired["tags"])
+        request["tags"] = tags_list(desired["tags"], lower=True)
     return request

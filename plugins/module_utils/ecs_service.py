@@ -9,11 +9,12 @@ these. Options given as ``None`` are not managed (the current value is kept).
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster import (
-    desired_tags,
     strategy_from_aws,
     strategy_from_params,
     strategy_to_aws,
-    tag_changes,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import (
+    resulting_tags,
     tags_dict,
     tags_list,
 )
@@ -230,7 +231,7 @@ def desired_service(params: dict, current: dict | None, task_definition_arn: str
         ),
         "enable_execute_command": pick(params.get("enable_execute_command"), "enable_execute_command", False),
         "propagate_tags": pick(params.get("propagate_tags"), "propagate_tags", "NONE"),
-        "tags": desired_tags(params, base.get("tags")),
+        "tags": resulting_tags(params, base.get("tags")),
         "running_count": base.get("running_count", 0),
         "pending_count": base.get("pending_count", 0),
         "deployments": base.get("deployments", 0),
@@ -291,10 +292,6 @@ def update_request(current: dict, desired: dict, force: bool) -> dict:
     return request
 
 
-def service_tag_changes(current: dict, desired: dict) -> tuple[dict, list]:
-    return tag_changes(current["tags"], desired["tags"])
-
-
 def create_service_request(params: dict, desired: dict) -> dict:
     request: dict = {
         "cluster": params["cluster"],
@@ -320,7 +317,7 @@ def create_service_request(params: dict, desired: dict) -> dict:
     if params.get("health_check_grace_period_seconds") is not None:
         request["healthCheckGracePeriodSeconds"] = desired["health_check_grace_period_seconds"]
     if desired["tags"]:
-        request["tags"] = tags_list(desired["tags"])
+        request["tags"] = tags_list(desired["tags"], lower=True)
     return request
 
 

@@ -3,7 +3,7 @@
 """ECS service reads and waits (boto3 calls with retries) for the ecs_service module.
 
 Every function takes a client from ``common.retrying_client`` (calls pass ``aws_retry=True``).
-Waits poll with efs_api's bounded backoff (1 s doubling to 15 s) rather than botocore's
+Waits use ``common.poll``'s bounded backoff (1 s doubling to 15 s) rather than botocore's
 ``services_stable`` waiter (fixed 15 s delay), with the same success test.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import WaitError, poll
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service import (
     is_steady,
     normalise_service,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import WaitError, poll
 
 __all__ = [
     "WaitError",

@@ -11,8 +11,10 @@ import random
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import tags_dict, tags_list
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict, tags_list
 
 NOT_FOUND = "Unable to describe task definition"
 
@@ -49,7 +51,7 @@ def active_revisions(client, family: str) -> list[str]:
 def register(client, request: dict, tags: dict) -> tuple[dict, dict]:
     kwargs = dict(request)
     if tags:
-        kwargs["tags"] = tags_list(tags)
+        kwargs["tags"] = tags_list(tags, lower=True)
     found = client.register_task_definition(aws_retry=True, **kwargs)
     return found["taskDefinition"], tags_dict(found.get("tags"))
 
@@ -62,7 +64,7 @@ def retag(client, arn: str, to_set: dict, to_remove: list) -> None:
     if to_remove:
         client.untag_resource(resourceArn=arn, tagKeys=to_remove, aws_retry=True)
     if to_set:
-        client.tag_resource(resourceArn=arn, tags=tags_list(to_set), aws_retry=True)
+        client.tag_resource(resourceArn=arn, tags=tags_list(to_set, lower=True), aws_retry=True)
 
 
 def run_task(client, request: dict) -> dict:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import resulting_tags
+
 READ_ONLY = (
     "taskDefinitionArn",
     "revision",
@@ -279,23 +281,10 @@ def definition_differences(current: dict | None, desired: dict) -> list[str]:
     return differ
 
 
-def tags_dict(tags: list | None) -> dict:
-    """ECS's [{key, value}] -> {key: value}."""
-    return {t["key"]: t.get("value", "") for t in tags or []}
-
-
-def tags_list(tags: dict) -> list:
-    return [{"key": k, "value": v} for k, v in sorted(tags.items())]
-
-
 def desired_tags(current: dict, wanted: dict | None, purge: bool) -> dict:
     """The tags a revision should end with. ``pathwai:`` markers on it are always kept."""
-    if wanted is None:
-        return dict(current)
-    result = {} if purge else dict(current)
-    result.update({k: v for k, v in current.items() if k.startswith(MARKER_PREFIX)})
-    result.update({k: "" if v is None else str(v) for k, v in wanted.items()})
-    return result
+    markers = {k: v for k, v in current.items() if k.startswith(MARKER_PREFIX)}
+    return {**markers, **resulting_tags({"tags": wanted, "purge_tags": purge}, current)}
 
 
 def new_revision_tags(current: dict, wanted: dict | None) -> dict:
@@ -303,13 +292,6 @@ def new_revision_tags(current: dict, wanted: dict | None) -> dict:
     given), without the ``pathwai:`` markers of the old revision (a new revision has not run)."""
     base = dict(current) if wanted is None else {k: "" if v is None else str(v) for k, v in wanted.items()}
     return {k: v for k, v in base.items() if not k.startswith(MARKER_PREFIX) or (wanted and k in wanted)}
-
-
-def tag_changes(have: dict, want: dict) -> tuple[dict, list]:
-    """(tags to set, tag keys to remove)."""
-    to_set = {k: v for k, v in want.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in want)
-    return to_set, to_remove
 
 
 # Tasks (ecs_task_run) ----------------------------------------------------------------------

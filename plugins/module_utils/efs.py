@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import (
+    resulting_tags,
+    tag_changes,
+    tags_dict,
+    tags_list,
+)
+
 CREATE_ONLY = ("encrypted", "kms_key_id", "performance_mode", "availability_zone_name")
 LIFECYCLE_KEYS = {
     "transition_to_ia": "TransitionToIA",
@@ -19,14 +26,6 @@ LIFECYCLE_KEYS = {
 
 def dns_name(file_system_id: str, region: str) -> str:
     return f"{file_system_id}.efs.{region}.amazonaws.com"
-
-
-def tags_dict(tags: list | None) -> dict:
-    return {t["Key"]: t.get("Value", "") for t in tags or []}
-
-
-def tags_list(tags: dict) -> list:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
 def parse_policy(policy) -> dict | None:
@@ -130,14 +129,7 @@ def normalise_file_system(
 
 def desired_tags(params: dict, current_tags: dict | None) -> dict:
     """Tags after the run: the Name tag is always the file system / access point name."""
-    if params.get("tags") is None:
-        tags = dict(current_tags or {})
-    elif params.get("purge_tags", True):
-        tags = dict(params["tags"])
-    else:
-        tags = {**(current_tags or {}), **params["tags"]}
-    tags["Name"] = params["name"]
-    return tags
+    return {**resulting_tags(params, current_tags), "Name": params["name"]}
 
 
 def desired_file_system(params: dict, current: dict | None, region: str) -> dict:
@@ -270,13 +262,6 @@ def plan_mount_targets(current: list, desired: list) -> dict:
     if groups:
         plan["security_groups"] = groups
     return plan
-
-
-def tag_changes(have: dict, want: dict) -> tuple[dict, list]:
-    """(tags to set, tag keys to remove)."""
-    to_set = {k: v for k, v in want.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in want)
-    return to_set, to_remove
 
 
 def create_file_system_request(params: dict) -> dict:

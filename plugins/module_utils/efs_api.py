@@ -3,7 +3,7 @@
 """EFS reads and waits (boto3 calls with retries), shared by efs_file_system and efs_access_point.
 
 Every function takes a client from ``common.retrying_client`` (calls pass ``aws_retry=True``).
-Waits poll with a bounded exponential backoff (1 s doubling to 15 s) until a deadline.
+Waits use ``common.poll`` (1 s doubling to 15 s, until a deadline).
 """
 
 from __future__ import annotations
@@ -11,28 +11,8 @@ from __future__ import annotations
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, poll
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import normalise_file_system
-
-
-class WaitError(Exception):
-    """A wait ran out of time, or the resource reached a failed state."""
-
-
-def poll(read, done, timeout: float, what: str, failed=None, sleep=time.sleep, delay: float = 1.0):
-    """Call ``read()`` until ``done(value)``; back off 1 s -> 15 s; give up after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if failed is not None and failed(value):
-            raise WaitError(f"{what}: entered a failed state")
-        if time.monotonic() + delay > deadline:
-            raise WaitError(f"{what}: timed out after {timeout} s")
-        sleep(delay)
-        delay = min(delay * 2, 15.0)
-
 
 # File systems -----------------------------------------------------------------------------
 

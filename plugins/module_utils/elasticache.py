@@ -40,19 +40,6 @@ class WaitError(Exception):
 # ---------------------------------------------------------------- tags
 
 
-def tags_dict(tag_list: list | None) -> dict:
-    return {t["Key"]: t.get("Value", "") for t in tag_list or []}
-
-
-def tag_changes(have: dict, want: dict | None, purge: bool) -> tuple[dict, list]:
-    """(tags to set, keys to remove); ``want`` None leaves the tags alone."""
-    if want is None:
-        return {}, []
-    to_set = {k: str(v) for k, v in want.items() if have.get(k) != str(v)}
-    to_remove = sorted(k for k in have if k not in want) if purge else []
-    return to_set, to_remove
-
-
 def wanted_tags(have: dict, want: dict | None, purge: bool) -> dict:
     if want is None:
         return dict(have)

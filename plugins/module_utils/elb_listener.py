@@ -24,6 +24,8 @@ from __future__ import annotations
 import copy
 import json
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import resulting_tags
+
 SECRET_VERSION_TAG = "pathwai:oidc-client-secret-version"  # noqa: S105 (a tag key, not a secret)
 AUTH_DEFAULTS = {
     "Scope": "openid",
@@ -197,13 +199,7 @@ def inline_secrets(params: dict) -> list[str]:
 
 def desired_tags(params: dict, current_tags: dict | None, secret_version: str | None) -> dict:
     """Tags after this run; the secret-version tag follows the secret, whatever purge_tags says."""
-    current = dict(current_tags or {})
-    if params.get("tags") is None:
-        tags = dict(current)
-    elif params.get("purge_tags", True):
-        tags = dict(params["tags"])
-    else:
-        tags = {**current, **params["tags"]}
+    tags = resulting_tags(params, current_tags)
     tags.pop(SECRET_VERSION_TAG, None)
     if secret_version:
         tags[SECRET_VERSION_TAG] = secret_version
@@ -248,12 +244,6 @@ def listener_changes(current: dict, desired: dict) -> list[str]:
         for key in ("protocol", "ssl_policy", "certificate_arn", "default_actions")
         if current.get(key) != desired.get(key)
     ]
-
-
-def tag_changes(have: dict, want: dict) -> tuple[dict, list]:
-    to_set = {k: v for k, v in want.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in want)
-    return to_set, to_remove
 
 
 def _same_body(a: dict, b: dict) -> bool:
@@ -337,11 +327,3 @@ def request_conditions(conditions: list) -> list:
         else:
             out.append(copy.deepcopy(condition))
     return out
-
-
-def tags_list(tags: dict) -> list:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
-def tags_dict(tags: list | None) -> dict:
-    return {t["Key"]: t.get("Value", "") for t in tags or []}

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener import tags_dict
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
 
 
 class SecretError(Exception):

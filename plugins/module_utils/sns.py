@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
+
 # A subscription AWS has not confirmed yet has this instead of an ARN; it cannot be unsubscribed.
 PENDING = ("PendingConfirmation", "pending confirmation", "Deleted")
 
@@ -55,19 +57,6 @@ def attribute_changes(before: dict, params: dict) -> dict:
         if want is not None and want != before.get(option, ""):
             changes[attribute] = want
     return changes
-
-
-def tag_changes(have: dict, want: dict | None, purge: bool) -> tuple[dict, list]:
-    """(tags to set, tag keys to remove); ``want`` None leaves tags alone."""
-    if want is None:
-        return {}, []
-    to_set = {k: v for k, v in want.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in want) if purge else []
-    return to_set, to_remove
-
-
-def tags_list(tags: dict) -> list:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
 def desired_topic(before: dict | None, params: dict, arn: str | None) -> dict:

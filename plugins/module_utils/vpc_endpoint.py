@@ -60,7 +60,7 @@ def _delta(current: list, wanted: list) -> tuple[list, list]:
 def modify_request(current: dict, desired: dict) -> dict:
     """The ModifyVpcEndpoint parameters that turn ``current`` into ``desired`` ({} when equal).
 
-    Tags are not part of ModifyVpcEndpoint; see ``tag_changes``.
+    Tags are not part of ModifyVpcEndpoint; see ``tags.tag_changes``.
     """
     request: dict = {}
     pairs = (
@@ -82,14 +82,6 @@ def modify_request(current: dict, desired: dict) -> dict:
     if desired.get("policy") is not None and desired["policy"] != current.get("policy"):
         request["PolicyDocument"] = json.dumps(desired["policy"], sort_keys=True)
     return request
-
-
-def tag_changes(current: dict, desired: dict) -> tuple[dict, list]:
-    """(tags to set, tag keys to remove)."""
-    have, want = current.get("tags", {}), desired.get("tags", {})
-    to_set = {k: v for k, v in want.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in want)
-    return to_set, to_remove
 
 
 def create_request(params: dict) -> dict:

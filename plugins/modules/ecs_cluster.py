@@ -170,8 +170,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster im
     normalise_cluster,
     strategy_from_params,
     strategy_problem,
-    tags_list,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
 INCLUDE = ["CONFIGURATIONS", "SETTINGS", "TAGS"]
 
@@ -205,7 +205,9 @@ def ensure_present(module, client, before: dict | None) -> dict:
         if plan["tags"]["remove"]:
             client.untag_resource(resourceArn=arn, tagKeys=plan["tags"]["remove"], aws_retry=True)
         if plan["tags"]["set"]:
-            client.tag_resource(resourceArn=arn, tags=tags_list(plan["tags"]["set"]), aws_retry=True)
+            client.tag_resource(
+                resourceArn=arn, tags=tags_list(plan["tags"]["set"], lower=True), aws_retry=True
+            )
     after = read_cluster(client, name)
     return dict(changed=True, cluster=after, plan=sorted(plan), diff=diff_result(before, after))
 

@@ -237,7 +237,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster import (
     strategy_from_params,
     strategy_problem,
-    tags_list,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service import (
     comparable,
@@ -245,7 +244,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
     desired_service,
     immutable_problem,
     service_differences,
-    service_tag_changes,
     update_request,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service_api import (
@@ -256,6 +254,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service_ap
     wait_inactive,
     wait_steady,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
 
 
 def finish(module, client, after: dict) -> dict:
@@ -317,11 +316,11 @@ def ensure_present(module, client, before: dict | None) -> dict:
     request = update_request(before, desired, force)
     if request:
         client.update_service(cluster=cluster, service=name, aws_retry=True, **request)
-    to_set, to_remove = service_tag_changes(before, desired)
+    to_set, to_remove = tag_changes(before["tags"], desired["tags"])
     if to_remove:
         client.untag_resource(resourceArn=before["arn"], tagKeys=to_remove, aws_retry=True)
     if to_set:
-        client.tag_resource(resourceArn=before["arn"], tags=tags_list(to_set), aws_retry=True)
+        client.tag_resource(resourceArn=before["arn"], tags=tags_list(to_set, lower=True), aws_retry=True)
     after = finish(module, client, read_service(client, cluster, name))
     return result_for(after, True, before, changes=changes)
 

@@ -197,8 +197,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef im
     desired_tags,
     new_revision_tags,
     normalise_definition,
-    tag_changes,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
 
 
 def _view(definition: dict | None, tags: dict) -> dict:

@@ -132,7 +132,10 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import exit_with, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    exit_with,
+    retrying_client,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_api import (
     WaitError,
     describe_definition,
@@ -145,8 +148,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef im
     failure_message,
     log_locations,
     run_outcome,
-    tags_list,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
 
 def run_request(params: dict, definition_arn: str) -> dict:
@@ -176,7 +179,7 @@ def run_request(params: dict, definition_arn: str) -> dict:
             vpc["securityGroups"] = params["security_groups"]
         request["networkConfiguration"] = {"awsvpcConfiguration": vpc}
     if params.get("tags"):
-        request["tags"] = tags_list({k: str(v) for k, v in params["tags"].items()})
+        request["tags"] = tags_list({k: str(v) for k, v in params["tags"].items()}, lower=True)
     return request
 
 

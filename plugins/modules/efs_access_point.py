@@ -126,6 +126,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    WaitError,
     diff_result,
     exit_with,
     retrying_client,
@@ -135,15 +136,13 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     create_access_point_request,
     desired_access_point,
     normalise_access_point,
-    tag_changes,
-    tags_list,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import (
-    WaitError,
     find_access_points,
     read_access_point,
     wait_access_point_available,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
 
 
 def create(module, client) -> dict:

@@ -216,6 +216,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    WaitError,
     diff_result,
     exit_with,
     retrying_client,
@@ -226,10 +227,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     desired_file_system,
     normalise_file_system,
     plan_file_system,
-    tags_list,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import (
-    WaitError,
     find_file_system,
     read_state,
     wait_file_system_available,
@@ -237,6 +236,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import
     wait_mount_targets_available,
     wait_mount_targets_gone,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
 AGE_RULES = [
     "AFTER_1_DAY",

@@ -136,10 +136,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache im
     normalise_parameter_group,
     parameter_changes,
     parameter_value,
-    tag_changes,
-    tags_dict,
     wanted_tags,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_dict
 
 
 def find_group(client, name: str) -> dict | None:

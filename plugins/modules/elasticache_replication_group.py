@@ -248,11 +248,10 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache im
     kms_key_matches,
     normalise_group,
     plan,
-    tag_changes,
-    tags_dict,
     validate,
     wait_for_group,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_dict
 
 CALL_NAMES = {
     "increase_replica_count": "IncreaseReplicaCount",

@@ -196,8 +196,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener i
     plan_is_empty,
     plan_rules,
     request_conditions,
-    tag_changes,
-    tags_list,
     uses_oidc,
     with_secret,
 )
@@ -209,6 +207,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener_a
     read_tags,
     secret_value,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
 
 
 class Secret:

@@ -103,9 +103,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns import (
     normalise_subscriptions,
     normalise_topic,
     subscription_changes,
-    tag_changes,
-    tags_list,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
 
 try:
     import botocore

@@ -138,13 +138,13 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     paginate,
     retrying_client,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint import (
     LIVE_STATES,
     create_request,
     desired_view,
     modify_request,
     normalise,
-    tag_changes,
 )
 
 
@@ -212,7 +212,7 @@ def ensure_present(module, client, current: dict | None) -> dict:
         return dict(changed=True, vpc_endpoint=result, diff=diff_result({}, result))
 
     request = modify_request(before, after)
-    to_set, to_remove = tag_changes(before, after)
+    to_set, to_remove = tag_changes(before.get("tags", {}), after.get("tags", {}))
     if not request and not to_set and not to_remove:
         return dict(changed=False, vpc_endpoint=before)
     if module.check_mode:

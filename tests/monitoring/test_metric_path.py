@@ -20,6 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from ansible.utils.vars import merge_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_DIR = ROOT / "files" / "images" / "airflow"
@@ -49,9 +50,7 @@ CONTEXT = {
 }
 ALARMS = {
     alarm["name"].removeprefix("airflow-mtest-"): alarm
-    for alarm in monitoring.alarm_list(
-        monitoring.alarm_table(DEFAULTS["monitoring_alarms_defaults"], {}), CONTEXT
-    )
+    for alarm in monitoring.alarm_list(merge_hash(DEFAULTS["monitoring_alarms_defaults"], {}), CONTEXT)
 }
 
 

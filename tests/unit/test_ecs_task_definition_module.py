@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_taskdef
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
 from botocore.stub import ANY, Stubber
 
 ACCOUNT = "123456789012"
@@ -219,7 +220,7 @@ def test_tags_only_change_retags_the_revision(module_runner, family, aws_endpoin
     assert result["revision"] == 1
     assert "differences" not in result
     assert sorted(writes(aws_endpoint)) == ["TagResource", "UntagResource"]
-    live = ecs_taskdef.tags_dict(ecs.list_tags_for_resource(resourceArn=arn)["tags"])
+    live = tag_utils.tags_dict(ecs.list_tags_for_resource(resourceArn=arn)["tags"])
     # airflow:component purged; the ecs_task_run marker is never purged.
     assert live == {"airflow:env": "test", "owner": "data", "pathwai:run-succeeded": "arn:aws:ecs:task/x"}
     assert len(revisions(ecs, family)) == 1

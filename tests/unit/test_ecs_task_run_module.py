@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_taskdef
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
 from botocore.stub import ANY, Stubber
 
 ACCOUNT = "123456789012"
@@ -95,7 +96,7 @@ def register(module_runner, family: str, **kwargs) -> str:
 
 
 def tags_of(net, arn: str) -> dict:
-    return ecs_taskdef.tags_dict(net["ecs"].list_tags_for_resource(resourceArn=arn)["tags"])
+    return tag_utils.tags_dict(net["ecs"].list_tags_for_resource(resourceArn=arn)["tags"])
 
 
 def test_run_succeeds_then_is_skipped(module_runner, family, aws_endpoint, net):

@@ -12,7 +12,8 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import efs as efs_utils
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import efs_api
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import RETRY_CODES
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import RETRY_CODES, WaitError
 from botocore.stub import Stubber
 
 NAME = "airflow-test-dags"
@@ -430,7 +431,7 @@ def test_wait_gives_up_at_the_deadline():
     for _ in range(3):
         stub.add_response("describe_file_systems", {"FileSystems": [_fs("creating")]})
     wrapped = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=3, delay=0))
-    with stub, pytest.raises(efs_api.WaitError, match="timed out"):
+    with stub, pytest.raises(WaitError, match="timed out"):
         efs_api.wait_file_system_available(wrapped, "fs-0123456789abcdef0", 2.5, sleep=lambda _s: None)
 
 
@@ -451,4 +452,4 @@ def test_throttling_is_retried():
     with stub:
         tags = efs_api.list_tags(wrapped, "fs-1")
     stub.assert_no_pending_responses()
-    assert efs_utils.tags_dict(tags) == {"Name": NAME, "a": "b"}
+    assert tag_utils.tags_dict(tags) == {"Name": NAME, "a": "b"}

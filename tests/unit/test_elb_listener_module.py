@@ -9,6 +9,7 @@ import json
 import boto3
 import pytest
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import elb_listener as utils
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
 from botocore.stub import Stubber
 from conftest import ModuleFailed
 from moto.elbv2.models import elbv2_backends
@@ -315,7 +316,7 @@ def test_real_aws_shaped_listener_compares_equal(env):
     current = utils.normalise_listener(described, {"airflow:env": "test", utils.SECRET_VERSION_TAG: "v1"})
     desired = utils.desired_listener(params, current, "v1")
     assert utils.listener_changes(current, desired) == []
-    assert utils.tag_changes(current["tags"], desired["tags"]) == ({}, [])
+    assert tag_utils.tag_changes(current["tags"], desired["tags"]) == ({}, [])
     # ...and the same options without Order or with the defaults spelt out compare equal too
     params["default_actions"] = [
         {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
+from conftest import ModuleFailed
 
 
 def test_secret_info_lists_by_prefix_without_values(aws_endpoint, module_runner):
@@ -41,3 +43,46 @@ def test_efs_info_finds_file_system_and_access_points(aws_endpoint, module_runne
     assert [(ap["name"], ap["path"], ap["posix_user"]["uid"]) for ap in found["access_points"]] == [
         ("airflow-t-airflow", "/airflow", 50000)
     ]
+
+
+def test_foundation_info_finds_phase_one_and_names_what_is_missing(aws_endpoint, module_runner):
+    ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url)
+    kms = boto3.client("kms", endpoint_url=aws_endpoint.url)
+    args = {
+        "env": "t",
+        "name_prefix": "airflow-t",
+        "tiers": ["data"],
+        "groups": ["rds"],
+        "key_purposes": ["rds"],
+    }
+    with pytest.raises(ModuleFailed, match="Found 0 VPCs tagged Name=airflow-t-vpc, airflow:env=t"):
+        module_runner("foundation_info", args)
+    tags = [{"Key": "Name", "Value": "airflow-t-vpc"}, {"Key": "airflow:env", "Value": "t"}]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
+    vpc_id = vpc["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc_id,
+            CidrBlock=f"10.0.{i}.0/24",
+            TagSpecifications=[
+                {"ResourceType": "subnet", "Tags": [{"Key": "airflow:tier", "Value": "data"}]}
+            ],
+        )["Subnet"]["SubnetId"]
+        for i in (1, 2)
+    ]
+    with pytest.raises(ModuleFailed, match="missing security group airflow-t-rds, KMS key for rds"):
+        module_runner("foundation_info", args)
+    group = ec2.create_security_group(GroupName="airflow-t-rds", Description="d", VpcId=vpc_id)["GroupId"]
+    key_tags = [
+        {"TagKey": "airflow:env", "TagValue": "t"},
+        {"TagKey": "airflow:component", "TagValue": "kms"},
+        {"TagKey": "airflow:purpose", "TagValue": "rds"},
+    ]
+    key = kms.create_key(Tags=key_tags)["KeyMetadata"]["Arn"]
+    kms.create_key(Tags=[{"TagKey": "airflow:env", "TagValue": "other"}])
+    aws_endpoint.reset_calls()
+    found = module_runner("foundation_info", args)
+    assert found["vpc_id"] == vpc_id and found["subnet_ids"] == {"data": sorted(subnets)}
+    assert found["group_ids"] == {"rds": group} and found["key_arns"] == {"rds": key}
+    assert found["account_id"] == "123456789012" and found["changed"] is False
+    assert not [c for c in aws_endpoint.calls() if c["write"]]

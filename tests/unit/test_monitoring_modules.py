@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from ansible.utils.vars import merge_hash
 from ansible_collections.pathwai.airflow_ecs.plugins.filter import monitoring
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +127,7 @@ def test_defaults_are_valid():
 
 
 def test_bad_rows_and_subscriptions_are_named():
-    table = monitoring.alarm_table(
+    table = merge_hash(
         TABLE,
         {
             "rds-cpu": {"comparison": "Bigger"},
@@ -168,10 +169,9 @@ def test_alarm_list_expands_nodes_actions_and_thresholds():
     assert "airflow-t-efs-burst-credits" not in provisioned
     noisy = {a["name"]: a for a in monitoring.alarm_list(TABLE, dict(CTX, notify_on_scaling=True))}
     assert noisy["airflow-t-worker-scale-out"]["alarm_actions"] == ["arn:out", CTX["topic_arn"]]
-    assert monitoring.alarm_list(monitoring.alarm_table(TABLE, {"alb-5xx": {"enabled": False}}), CTX) != []
+    assert monitoring.alarm_list(merge_hash(TABLE, {"alb-5xx": {"enabled": False}}), CTX) != []
     assert "airflow-t-alb-5xx" not in {
-        a["name"]
-        for a in monitoring.alarm_list(monitoring.alarm_table(TABLE, {"alb-5xx": {"enabled": False}}), CTX)
+        a["name"] for a in monitoring.alarm_list(merge_hash(TABLE, {"alb-5xx": {"enabled": False}}), CTX)
     }
 
 
