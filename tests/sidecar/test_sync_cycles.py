@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import threading
+from datetime import UTC
 
 import pytest
 from dagsync_helpers import local_files, make_syncer, tmp_files
@@ -330,3 +331,49 @@ def test_fast_listing_matches_botocore_parse(s3env, dest):
     for rel, remote in fast.items():
         assert (remote.etag, remote.size) == (slow[rel].etag, slow[rel].size)
         assert datetime.fromisoformat(remote.last_modified) == datetime.fromisoformat(slow[rel].last_modified)
+
+
+def test_downloads_keep_s3_last_modified_and_parse_it_without_dateutil(s3env, dest):
+    s3env.put("dev/a.py", b"print('a')\n")
+    s3env.put("dev/big.bin", os.urandom(600 * 1024))  # several chunks, several writes
+    syncer = make_syncer(s3env, dest)
+    got = syncer.s3.get_object(Bucket=s3env.bucket, Key="dev/a.py")
+    assert got["LastModified"].tzinfo is UTC, "the client's timestamp parser is ours"
+    got["Body"].read()
+
+    assert syncer.full_cycle(walk=True).result == "ok"
+    for key in ("a.py", "big.bin"):
+        head = s3env.s3.head_object(Bucket=s3env.bucket, Key=f"dev/{key}")
+        info = (dest / key).stat()
+        assert info.st_mtime_ns == int(head["LastModified"].timestamp()) * 1_000_000_000
+        assert info.st_size == head["ContentLength"]
+        assert oct(info.st_mode & 0o777) == oct(0o644 & ~_umask())
+    assert tmp_files(dest) == []
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_temporary_names_never_collide(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from airflow_dag_sync.tree import LocalTree
+
+    dest = tmp_path / "dags"
+    dest.mkdir()
+    trees = [LocalTree(dest, dest / ".dag-sync") for _ in range(2)]  # two processes, one tree
+    trees[0].check()
+
+    def make(tree):
+        fd, path = tree.new_temp()  # O_EXCL: a collision would raise FileExistsError
+        os.close(fd)
+        return path
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(make, [trees[i % 2] for i in range(2000)]))
+    assert len(set(paths)) == 2000
+    assert all(p.startswith(str(dest / ".dag-sync" / "tmp")) and p.endswith(".part") for p in paths)
+    assert trees[1].clean_tmp() == 2000

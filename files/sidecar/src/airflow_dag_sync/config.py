@@ -63,7 +63,7 @@ class Config:
     backoff_min: float = 60.0
     backoff_max: float = 90.0
     max_delete_fraction: float = 0.5
-    workers: int = 16
+    workers: int = 8
     stray_policy: str = "delete"
     reconcile_interval: float = 300.0
     auth_failures_before_exit: int = 3
@@ -134,7 +134,7 @@ class Config:
             backoff_min=backoff_min,
             backoff_max=backoff_max,
             max_delete_fraction=fraction,
-            workers=_int(env, "DAG_SYNC_WORKERS", 16, 1),
+            workers=_int(env, "DAG_SYNC_WORKERS", 8, 1),
             stray_policy=stray,
             reconcile_interval=reconcile,
             auth_failures_before_exit=_int(env, "DAG_SYNC_AUTH_FAILURES_BEFORE_EXIT", 3, 1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import os
 import shutil
@@ -61,6 +62,10 @@ class LocalTree:
         self.tmp_dir = state_dir / "tmp"
         self.manifest_path = state_dir / "manifest.json"
         self.fsync = fsync
+        # Temporary names: a random per-process part (two programs on one tree, or a restarted
+        # one with the same pid, never collide) and a counter (no getrandom call per file).
+        self._tmp_prefix = uuid.uuid4().hex[:16]
+        self._tmp_counter = itertools.count()
         # The state directory's name is reserved when it sits at the top of the tree.
         try:
             rel = state_dir.relative_to(dest)
@@ -134,7 +139,7 @@ class LocalTree:
     # -- staging and installing ---------------------------------------------------------
     def new_temp(self) -> tuple[int, str]:
         """An exclusive new temporary file (mode 0644 minus umask) in the state directory."""
-        path = os.path.join(self.tmp_dir, f"{uuid.uuid4().hex}{TMP_SUFFIX}")
+        path = os.path.join(self.tmp_dir, f"{self._tmp_prefix}-{next(self._tmp_counter)}{TMP_SUFFIX}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
         return fd, path
 
