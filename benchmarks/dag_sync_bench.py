@@ -9,9 +9,17 @@ then for each size (default 1,000 and 10,000 small objects):
    CPU from ``wait4`` rusage), the program's resident cycles (its own ``cpu_s`` per cycle);
 3. S3 requests per no-op cycle, counted by the emulator;
 4. pickup latency (put returns -> file visible with the new content), p50/p95 over
-   ``--changes`` puts at random phases, with the cadence scaled by ``--cadence-scale``
-   (0.1: interval 3 s, jitter 1 s, back-off 6-9 s) for the seed's loop and for the program,
-   then for the program in event mode (S3 -> SQS notifications).
+   ``--changes`` puts at random phases, for the seed's loop and for the program at the same
+   scaled cadence, then for the program in event mode (S3 -> SQS notifications).
+
+The pickup cadence is chosen per size: ``--cadence-scale`` (0.1: interval 3 s, jitter 1 s,
+back-off 6-9 s) unless the program's measured no-op cycle (the listing) is longer than
+1/``--listing-factor`` of that interval; then the scale is raised, in steps of 0.1, until the
+interval is ``--listing-factor`` (5) times the listing, but never above
+``--max-cadence-scale`` (1.0: the real 30 s + 10 s cadence). The target, p95 <= interval +
+jitter + 1 s, assumes a cycle that lists in about a second (10,000 keys on S3); the
+emulator needs ~0.5 s per 1,000-key page, so at 3 s cycles would run back to back and
+every change would wait up to two listings. ``--cadence-scale-for SIZE=SCALE`` fixes it.
 
 Prints a Markdown table with ratios and targets; ``--json FILE`` also writes raw numbers.
 Run from the repository root: ``.venv/bin/python benchmarks/dag_sync_bench.py``.
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -224,6 +233,20 @@ def pickup(s3, bucket: str, dest: Path, label: str, changes: int, phase: float, 
     return latencies
 
 
+def pickup_scale(
+    listing_s: float, floor: float, factor: float, cap: float, override: float | None = None
+) -> float:
+    """Cadence scale for one size's pickup series (see the module docstring).
+
+    The smallest multiple of 0.1 at or above ``floor`` whose interval (30 s x scale) is at
+    least ``factor`` x ``listing_s``, capped at ``cap``; ``override`` wins when given.
+    """
+    if override is not None:
+        return override
+    needed = math.ceil(round(factor * listing_s / 30 * 10, 6)) / 10
+    return round(min(cap, max(floor, needed)), 3)
+
+
 def bench_size(emu: Emulator, s3, size: int, args, workdir: Path) -> dict:
     env = base_env(emu.url)
     bucket = f"bench-{size}-{int(time.time())}"
@@ -233,7 +256,6 @@ def bench_size(emu: Emulator, s3, size: int, args, workdir: Path) -> dict:
     print(f"[{size}] populated in {time.monotonic() - t0:.0f}s", flush=True)
     result: dict = {"size": size}
     cli_dest, our_dest = workdir / f"cli-{size}", workdir / f"ours-{size}"
-    scale = args.cadence_scale
     program_env = dict(
         env, DAGS_BUCKET=bucket, ENV=PREFIX, DAG_SYNC_HEALTH_FILE=str(workdir / f"health-{size}")
     )
@@ -298,8 +320,21 @@ def bench_size(emu: Emulator, s3, size: int, args, workdir: Path) -> dict:
         flush=True,
     )
 
-    # 4. pickup latency with the cadence scaled down
+    # 4. pickup latency with the cadence scaled down (per size: see pickup_scale)
+    scale = pickup_scale(
+        result["our_noop_wall"],
+        args.cadence_scale,
+        args.listing_factor,
+        args.max_cadence_scale,
+        args.cadence_scale_for.get(size),
+    )
     interval, jitter = 30 * scale, 10 * scale
+    result.update(cadence_scale=scale, interval=interval, jitter=jitter, pickup_target=interval + jitter + 1)
+    print(
+        f"[{size}] pickup cadence scale {scale:g}: interval {interval:g} s, jitter {jitter:g} s "
+        f"(program no-op cycle {result['our_noop_wall']:.2f} s)",
+        flush=True,
+    )
     if not args.skip_pickup:
         loop = SeedLoop(env, bucket, cli_dest, scale)
         loop.start()
@@ -342,7 +377,9 @@ def bench_size(emu: Emulator, s3, size: int, args, workdir: Path) -> dict:
         )
         prog = Program(program_env, our_dest, DAG_SYNC_QUEUE_URL=queue_url, DAG_SYNC_RECONCILE_INTERVAL=300)
         prog.wait_cycles(1)
-        result["event_pickup"] = pickup(s3, bucket, our_dest, "event", args.changes, interval, 3)
+        # events do not wait for a cycle: the spacing of the puts does not matter, keep it short
+        spacing = 30 * args.cadence_scale
+        result["event_pickup"] = pickup(s3, bucket, our_dest, "event", args.changes, spacing, 3)
         prog.stop()
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
         print(f"[{size}] event pickup p95 {pct(result['event_pickup'], 0.95):.2f}s", flush=True)
@@ -362,8 +399,19 @@ def _boto_creds() -> dict:
     }
 
 
-def table(results: list[dict], scale: float) -> str:
-    limit = (30 + 10) * scale + 1
+def cadence_notes(results: list[dict]) -> list[str]:
+    """One line per size: the pickup cadence used and the target computed from it."""
+    return [
+        f"- {r['size']:,} objects: pickup cadence scale {r['cadence_scale']:g} (interval "
+        f"{r['interval']:g} s, jitter 0-{r['jitter']:g} s, back-off {60 * r['cadence_scale']:g}-"
+        f"{90 * r['cadence_scale']:g} s); the program's no-op cycle took {r['our_noop_wall']:.2f} s; "
+        f"polling target p95 <= {r['interval']:g} + {r['jitter']:g} + 1 = {r['pickup_target']:g} s"
+        for r in results
+        if "cadence_scale" in r
+    ]
+
+
+def table(results: list[dict]) -> str:
     rows = [
         "| objects | measure | `aws s3 sync` (seed) | airflow-dag-sync | ratio (dag-sync / CLI) "
         "| target | met |",
@@ -407,13 +455,15 @@ def table(results: list[dict], scale: float) -> str:
             fmt="{:.1f}",
         )
         if "cli_pickup" in r:
-            row(n, "pickup p50, s (polling)", pct(r["cli_pickup"], 0.5), pct(r["our_pickup"], 0.5))
+            limit = r["pickup_target"]
+            label = f"polling, interval {r['interval']:g} s + jitter {r['jitter']:g} s"
+            row(n, f"pickup p50, s ({label})", pct(r["cli_pickup"], 0.5), pct(r["our_pickup"], 0.5))
             row(
                 n,
-                "pickup p95, s (polling)",
+                f"pickup p95, s ({label})",
                 pct(r["cli_pickup"], 0.95),
                 pct(r["our_pickup"], 0.95),
-                f"<= {limit:.1f} s",
+                f"<= {limit:.1f} s ({r['interval']:g}+{r['jitter']:g}+1)",
                 pct(r["our_pickup"], 0.95) <= limit,
             )
         if "event_pickup" in r:
@@ -429,19 +479,48 @@ def table(results: list[dict], scale: float) -> str:
     return "\n".join(rows)
 
 
+def _size_scale(text: str) -> tuple[int, float]:
+    size, _, scale = text.partition("=")
+    try:
+        return int(size), float(scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use SIZE=SCALE, e.g. 10000=1.0") from None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--changes", type=int, default=20, help="puts per pickup measurement (>= 20)")
-    parser.add_argument("--cadence-scale", type=float, default=0.1, help="multiplies 30 s / 10 s / 60-90 s")
+    parser.add_argument(
+        "--cadence-scale",
+        type=float,
+        default=0.1,
+        help="multiplies 30 s / 10 s / 60-90 s for the pickup series (the floor; see --listing-factor)",
+    )
+    parser.add_argument(
+        "--listing-factor",
+        type=float,
+        default=5.0,
+        help="raise the scale per size until the interval is this many times the program's no-op cycle",
+    )
+    parser.add_argument("--max-cadence-scale", type=float, default=1.0, help="cap (1.0: the real cadence)")
+    parser.add_argument(
+        "--cadence-scale-for",
+        type=_size_scale,
+        action="append",
+        default=[],
+        metavar="SIZE=SCALE",
+        help="fixed cadence scale for one size (overrides the automatic choice)",
+    )
     parser.add_argument("--noop-cycles", type=int, default=5)
     parser.add_argument("--first-repeats", type=int, default=1)
     parser.add_argument("--skip-pickup", action="store_true")
     parser.add_argument("--skip-event", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args()
+    args.cadence_scale_for = dict(args.cadence_scale_for)
     if not Path(AWS_CLI).exists():
         parser.error(f"no AWS CLI next to {sys.executable} (pip install awscli)")
 
@@ -458,12 +537,13 @@ def main() -> int:
     load = os.getloadavg()
     print()
     print(
-        f"cadence scale {args.cadence_scale} (interval {30 * args.cadence_scale:g} s, jitter "
-        f"{10 * args.cadence_scale:g} s); {args.changes} changes per pickup series; "
+        f"{args.changes} changes per pickup series; cadence scale floor {args.cadence_scale:g}, "
+        f"listing factor {args.listing_factor:g}, cap {args.max_cadence_scale:g}; "
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}"
     )
+    print("\n".join(cadence_notes(results)))
     print()
-    print(table(results, args.cadence_scale))
+    print(table(results))
     if args.json:
         args.json.write_text(
             json.dumps({"args": vars(args) | {"json": str(args.json)}, "results": results}, indent=1)
