@@ -67,6 +67,11 @@ def render(data: dict) -> str:
         rows.append(
             f"upload -> visible ({len(up['seconds'])} DAGs): p50 {up['p50']:.1f} s, p95 {up['p95']:.1f} s, "
             f"max {max(up['seconds']):.1f} s  {up['seconds']}"
+            + (
+                f"; after {up.get('idle_cycles', 'idle')} idle sync cycles {up['after_idle_s']:.1f} s"
+                if "after_idle_s" in up
+                else ""
+            )
         )
     for name, run in (data.get("runs") or {}).items():
         rows.append(f"run {name}: {run}")
@@ -341,13 +346,9 @@ def container_env(
 
 def local_argv(argv: list[str]) -> list[str]:
     """A container's command with the image's Python replaced by the e2e venv's."""
-    out = []
-    for word in argv:
-        if word == IMAGE_PYTHON:
-            word = str(E2E_BIN / "python")
-        elif "/" not in word and (E2E_BIN / word).exists():
-            word = str(E2E_BIN / word)
-        out.append(word)
+    out = [str(E2E_BIN / "python") if word == IMAGE_PYTHON else word for word in argv]
+    if out and "/" not in out[0] and (E2E_BIN / out[0]).exists():  # the program only, not its arguments
+        out[0] = str(E2E_BIN / out[0])  # (`airflow celery worker` must keep its `celery`)
     return out
 
 

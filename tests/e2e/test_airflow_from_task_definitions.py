@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from fnmatch import fnmatch
 from pathlib import Path
 
 import boto3
@@ -97,6 +98,11 @@ def deployed(module_aws_endpoint, report):
         assert run.rc == 0, run.output[-6000:]
         report["site_yml_seconds"] = round(time.monotonic() - began, 1)
         url = module_aws_endpoint.url
+    else:  # a reused emulator: the DAGs of an earlier run would show at once and skew the timing
+        s3 = boto3.client("s3", endpoint_url=url)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=DAGS_BUCKET, Prefix=DAGS_PREFIX):
+            for item in page.get("Contents", []):
+                s3.delete_object(Bucket=DAGS_BUCKET, Key=item["Key"])
     ecs = boto3.client("ecs", endpoint_url=url)
     sm = boto3.client("secretsmanager", endpoint_url=url)
     definitions = {}
@@ -314,15 +320,32 @@ def test_uploaded_dags_become_visible_through_the_api(deployed, running, api, re
         seconds.append(round(time.monotonic() - uploaded, 1))
     listed = {d["dag_id"] for d in _get(api, "/api/v2/dags?limit=100").json()["dags"]}
     assert {f"e2e_celery_{i}" for i in range(UPLOADS - 1)} <= listed
-    ordered = sorted(seconds)
     report["upload_to_visible"] = {
         "seconds": seconds,
-        "p50": statistics.median(ordered),
-        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
         "sync_interval": dag_sync_env.get("DAG_SYNC_INTERVAL", "30 (program default)"),
         "sync_jitter": dag_sync_env.get("DAG_SYNC_JITTER", "10 (program default)"),
+        "sync_backoff": [dag_sync_env.get(f"DAG_SYNC_BACKOFF_{m}", "default") for m in ("MIN", "MAX")],
     }
+    _percentiles(report["upload_to_visible"])
     assert report["upload_to_visible"]["p95"] <= P95_LIMIT, report["upload_to_visible"]
+
+
+def _percentiles(figures: dict) -> None:
+    ordered = sorted(figures["seconds"])
+    figures["p50"] = statistics.median(ordered)
+    figures["p95"] = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _idle_cycles(log: Path) -> int:
+    """How many cycles in a row, up to now, the DAG sync program found nothing to do."""
+    streak = 0
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event.get("event") == "cycle":
+            streak = streak + 1 if event.get("result") == "noop" else 0
+    return streak
 
 
 def _run(api, dag_id: str, timeout: float = 240) -> dict:
@@ -348,7 +371,33 @@ def _run(api, dag_id: str, timeout: float = 240) -> dict:
     }
 
 
-def test_a_task_runs_on_the_celery_worker(running, api, report):
+def _remote_log(deployed, running, dag_id: str, run_id: str, name: str, text: str) -> str:
+    """A task log (``name``: a pattern) Airflow wrote to the emulated S3 logs bucket (remote logging
+    as deployed), polled until it holds ``text``: the handler uploads when the task's logger closes,
+    after the state is reported."""
+    folder = running["envs"]["worker"]["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"]
+    bucket, _, prefix = folder.removeprefix("s3://").partition("/")
+    s3 = boto3.client("s3", endpoint_url=deployed["url"])
+    key = f"{prefix}/dag_id={dag_id}/run_id={run_id}/"
+    found = {}
+
+    def written():
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dag_id={dag_id}/")
+        for o in listed.get("Contents", []):
+            if o["Key"].startswith(key):
+                body = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read().decode(errors="replace")
+                found[o["Key"].removeprefix(key)] = body
+        return next(
+            (body for found_name, body in found.items() if fnmatch(found_name, name) and text in body), ""
+        )
+
+    try:
+        return stack.wait_for(written, 60, f"{text!r} in s3://{bucket}/{key}{name}", every=1)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; found {sorted(found)}") from None
+
+
+def test_a_task_runs_on_the_celery_worker(deployed, running, api, report):
     result = _run(api, "e2e_celery_0")
     report.setdefault("runs", {})["e2e_celery_0"] = result
     assert result["state"] == "success", (result, running["procs"]["worker"].tail())
@@ -356,15 +405,43 @@ def test_a_task_runs_on_the_celery_worker(running, api, report):
     assert result["tasks"]["hello"]["queue"] == "default"
     worker_log = running["procs"]["worker"].log.read_text(errors="replace")
     assert "e2e_celery_0" in worker_log, "the Celery worker never received the task"
+    _remote_log(
+        deployed, running, "e2e_celery_0", result["run_id"], "task_id=hello/attempt=1.log", "e2e task ran on"
+    )
 
 
-def test_a_deferrable_task_resumes_through_the_triggerer(running, api, report):
+def test_a_deferrable_task_resumes_through_the_triggerer(deployed, running, api, report):
     dag_id = f"e2e_deferrable_{UPLOADS - 1}"
     result = _run(api, dag_id)
     report.setdefault("runs", {})[dag_id] = result
     assert result["state"] == "success", (result, running["procs"]["triggerer"].tail())
-    triggerer_log = running["procs"]["triggerer"].log.read_text(errors="replace")
-    assert "DateTimeTrigger" in triggerer_log, triggerer_log[-3000:]
+    worker_log = running["procs"]["worker"].log.read_text(errors="replace")
+    assert "final_state=deferred" in worker_log, "the task never deferred"
+    trigger_log = "task_id=wait_a_little/attempt=1.log.trigger.*.log"  # the triggerer's, by trigger id
+    _remote_log(deployed, running, dag_id, result["run_id"], trigger_log, "Trigger fired event")
+
+
+def test_a_dag_uploaded_after_an_idle_spell_shows_within_the_promise(deployed, running, api, report):
+    """The first DAG after a quiet spell: the sync program has found nothing for more cycles than
+    its back-off threshold (5 by default), as on a stack nobody touched for a few minutes."""
+    sync = running["procs"]["dag-sync"]
+    idle_after = int(running["envs"]["dag-sync"].get("DAG_SYNC_BACKOFF_AFTER", 5))
+    idle = f"{idle_after + 1} idle sync cycles"
+    stack.wait_for(lambda: _idle_cycles(sync.log) > idle_after, 600, idle, every=2)
+    uploaded = _upload(deployed["url"], "e2e_after_idle", PLAIN_DAG.format(dag_id="e2e_after_idle"))
+    stack.wait_for(
+        lambda: sync.alive() and _get(api, "/api/v2/dags/e2e_after_idle").status_code == 200,
+        180,
+        "e2e_after_idle in /api/v2/dags",
+        every=0.5,
+    )
+    figures = report["upload_to_visible"]
+    figures["after_idle_s"] = round(time.monotonic() - uploaded, 1)
+    figures["idle_cycles"] = idle_after + 1
+    figures["seconds"].append(figures["after_idle_s"])
+    _percentiles(figures)
+    assert figures["after_idle_s"] <= P95_LIMIT, figures
+    assert figures["p95"] <= P95_LIMIT, figures
 
 
 def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
