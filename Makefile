@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv demo test test-packages lint unit integration molecule bench clean e2e e2e-venv e2e-packages
+.PHONY: venv demo test test-fast test-packages lint unit integration molecule bench clean e2e e2e-venv e2e-packages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,16 @@ test-packages:
 	@command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y redis-server) || echo "redis-server could not be installed: the queue-depth tests will skip, saying why"
 
-test: venv lint test-packages
+# Then the end-to-end proof (tests/e2e, ~14 min incl. its venv): real Airflow from the deployed
+# task definitions. `make test-fast` leaves it out.
+test: test-fast e2e
+
+test-fast: venv lint test-packages
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
 
 # make e2e: site.yml into a fresh emulator, then real Airflow 3.1 from the registered task
-# definitions against local PostgreSQL and Redis (tests/e2e; ~10 min). Needs root for apt-get.
+# definitions against local PostgreSQL and Redis (tests/e2e; ~12 min + 2 min for .e2e-venv).
+# Needs root for apt-get when PostgreSQL or redis-server is missing.
 E2E_VENV  := .e2e-venv
 E2E_REQS  := files/images/airflow/requirements.txt files/sidecar/requirements.txt
 E2E_STAMP := $(E2E_VENV)/.installed-$(shell cat $(E2E_REQS) | cksum | cut -d' ' -f1)
