@@ -31,12 +31,17 @@ test-packages:
 	@command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y redis-server) || echo "redis-server could not be installed: the queue-depth tests will skip, saying why"
 
-# Then the end-to-end proof (tests/e2e, ~14 min incl. its venv): real Airflow from the deployed
-# task definitions. `make test-fast` leaves it out.
-test: test-fast e2e
+PYTEST := PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
+
+# Every test, then the end-to-end proof (tests/e2e, ~14 min incl. its venv): real Airflow from
+# the deployed task definitions. With .e2e-venv in place, tests/image's real-Airflow checks run
+# too. `make test-fast` leaves both out (and says so).
+test: venv lint test-packages e2e-venv e2e-packages
+	$(PYTEST)
+	$(PYTEST) -m e2e tests/e2e
 
 test-fast: venv lint test-packages
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
+	$(PYTEST)
 
 # make e2e: site.yml into a fresh emulator, then real Airflow 3.1 from the registered task
 # definitions against local PostgreSQL and Redis (tests/e2e; ~12 min + 2 min for .e2e-venv).
@@ -61,7 +66,7 @@ e2e-packages:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server; fi
 
 e2e: venv e2e-venv e2e-packages
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -m e2e tests/e2e
+	$(PYTEST) -m e2e tests/e2e
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit
