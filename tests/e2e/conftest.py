@@ -1,5 +1,5 @@
 """tests/e2e runs only when asked for (``make e2e`` = ``pytest -m e2e tests/e2e``): it deploys
-site.yml, needs .e2e-venv and PostgreSQL/Redis, and takes about 10 minutes. A plain ``pytest``
+site.yml, needs .e2e-venv and PostgreSQL/Redis, and takes about 14 minutes. A plain ``pytest``
 deselects it and says so in its summary (it is never silently skipped)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if deselected:
         terminalreporter.write_line(
             f"tests/e2e: {deselected} tests deselected (real Airflow from the deployed task definitions, "
-            "~10 min): run `make e2e` or `pytest -m e2e tests/e2e`",
+            "~14 min): `make test` runs them next; alone: `make e2e` or `pytest -m e2e tests/e2e`",
             yellow=True,
         )
     import stack
