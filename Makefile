@@ -32,19 +32,28 @@ test-packages:
 		apt-get install -y redis-server) || echo "redis-server could not be installed: the queue-depth tests will skip, saying why"
 
 PYTEST := PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
+# Two xdist workers (this machine has 2 cores): the deployed-stack tests (e2e proof, test_site) form
+# one group on one worker, each molecule scenario is a unit of its own, every other test module stays
+# on one worker; the long units go first (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+TIMED := $(PYTHON) tools/step_times.py run
 
-# Every test, then the end-to-end proof (tests/e2e, ~14 min incl. its venv): real Airflow from
-# the deployed task definitions. With .e2e-venv in place, tests/image's real-Airflow checks run
-# too. `make test-fast` leaves both out (and says so).
-test: venv lint test-packages e2e-venv e2e-packages
-	$(PYTEST)
-	$(PYTEST) -m e2e tests/e2e
+# Every test, the end-to-end proof included (real Airflow from the deployed task definitions, on
+# the stack test_site shares), then where the time went (per step and per test file).
+# `make test-fast` leaves the proof out (and says so).
+test:
+	@$(PYTHON) tools/step_times.py start
+	@$(TIMED) set-up -- $(MAKE) --no-print-directory venv test-packages e2e-venv e2e-packages && \
+	  $(TIMED) lint -- $(MAKE) --no-print-directory lint && \
+	  $(TIMED) pytest -- sh -c '$(PYTEST) $(XDIST) --with-e2e'; \
+	  status=$$?; $(PYTHON) tools/step_times.py summary; exit $$status
 
 test-fast: venv lint test-packages
-	$(PYTEST)
+	$(PYTEST) $(XDIST)
 
 # make e2e: site.yml into a fresh emulator, then real Airflow 3.1 from the registered task
-# definitions against local PostgreSQL and Redis (tests/e2e; ~12 min + 2 min for .e2e-venv).
+# definitions against local PostgreSQL and Redis (tests/e2e alone; ~12 min + 2 min for .e2e-venv).
 # Needs root for apt-get when PostgreSQL or redis-server is missing.
 E2E_VENV  := .e2e-venv
 E2E_REQS  := files/images/airflow/requirements.txt files/sidecar/requirements.txt

@@ -21,15 +21,15 @@ def secret_values(url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(module_aws_endpoint):
-    first = run_playbook("site.yml", "-vvv")
-    assert first.rc == 0, first.output[-6000:]
+def stack(deployed_stack):
+    """The session's stack (tests/conftest.py): site.yml's first run, read by the e2e proof before."""
+    first = deployed_stack["first"]
     assert first.changed > 0
-    url = module_aws_endpoint.url
+    url = deployed_stack["emulator"].url
     ec2 = boto3.client("ec2", endpoint_url=url)
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["airflow-local-vpc"]}])["Vpcs"]
     return {
-        "emulator": module_aws_endpoint,
+        "emulator": deployed_stack["emulator"],
         "ec2": ec2,
         "vpc": vpcs[0]["VpcId"],
         "first": first,
