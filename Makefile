@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast test-packages lint unit integration molecule bench clean e2e e2e-venv e2e-packages
+.PHONY: venv demo test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv e2e-packages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ e2e-packages:
 
 e2e: venv e2e-venv e2e-packages
 	$(PYTEST) -m e2e tests/e2e
+
+# site.yml of this checkout against a baseline commit (default 435f1ef), fresh emulators, alternating:
+# first run, no-op re-run and --check wall time, API calls, module runs, slowest tasks (~15 min a round).
+BENCH_BASELINE ?= 435f1ef
+bench-deploy: venv
+	$(BIN)/python benchmarks/deploy_bench.py --baseline $(BENCH_BASELINE) --json reports/bench-deploy.json
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit

@@ -102,7 +102,7 @@ def _order(item: pytest.Item) -> tuple[int, int]:
     return (2, 0)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Spread the suite over xdist workers (`--dist loadgroup`): the stack tests form one group,
     each molecule scenario is its own unit, every other module stays on one worker (a module-scoped
