@@ -36,7 +36,7 @@ PYTEST := PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
 # one group on one worker, each molecule scenario is a unit of its own, every other test module stays
 # on one worker; the long units go first (tests/conftest.py).
 PYTEST_WORKERS ?= 2
-XDIST := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 TIMED := $(PYTHON) tools/step_times.py run
 
 # Every test, the end-to-end proof included (real Airflow from the deployed task definitions, on

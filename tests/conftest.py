@@ -87,12 +87,31 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
 
 
-def _module_path(item: pytest.Item) -> str:
-    return item.nodeid.split("::", 1)[0].replace("\\", "/")
+def work_unit(nodeid: str) -> str:
+    """What one xdist worker runs as a unit: the stack tests together (they share the session's
+    deployed stack), each molecule scenario alone (each has its own emulator), every other test
+    module whole (a module-scoped emulator must not be reset by another test's emulator in the same
+    process: moto keeps its state per process)."""
+    path = nodeid.split("::", 1)[0].replace("\\", "/")
+    if path.startswith(STACK_MODULES):
+        return STACK_GROUP
+    return nodeid if path == MOLECULE else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope` with the work units above (xdist's own `loadgroup` renames node ids, which
+    pytest 9 no longer allows). With `--no-loadscope-reorder` the units go out in collection order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SuiteScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SuiteScheduling(config, log)
 
 
 def _order(item: pytest.Item) -> tuple[int, int]:
-    path = _module_path(item)
+    path = item.nodeid.split("::", 1)[0]
     if path.startswith(STACK_MODULES):
         return (0, STACK_MODULES.index(next(p for p in STACK_MODULES if path.startswith(p))))
     if path == MOLECULE:
@@ -102,19 +121,10 @@ def _order(item: pytest.Item) -> tuple[int, int]:
     return (2, 0)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Spread the suite over xdist workers (`--dist loadgroup`): the stack tests form one group,
-    each molecule scenario is its own unit, every other module stays on one worker (a module-scoped
-    emulator must not be reset by another test's emulator in the same process: moto's state is
-    per process). Order: the long units first, so the two workers finish together."""
-    for item in items:
-        path = _module_path(item)
-        if path.startswith(STACK_MODULES):
-            item.add_marker(pytest.mark.xdist_group(STACK_GROUP))
-        elif path != MOLECULE:
-            item.add_marker(pytest.mark.xdist_group(path))
-    items.sort(key=_order)  # stable: collection order within each rank
+    """The long units first (the stack, then the molecule scenarios, slowest first), so that the
+    two workers finish together; collection order otherwise."""
+    items.sort(key=_order)
 
 
 # Seconds per test file (setup + call + teardown), gathered on the controller (under xdist too).
