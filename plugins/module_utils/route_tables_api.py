@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
@@ -15,8 +17,12 @@ def vpc_route_tables(client, vpc_id: str) -> list:
 
 
 def create_route_table(client, vpc_id: str, tags: dict) -> str:
-    """Create the table with its tags in the same call (the token makes a retried create return it)."""
-    request = {"VpcId": vpc_id, "ClientToken": f"{vpc_id}-{tags.get('Name', '')}"[-64:]}
+    """Create the table with its tags in the same call.
+
+    The client token is fresh per create: a retry of this call returns the same table, while a
+    later run (say after the table was deleted) is not handed back the deleted table's id.
+    """
+    request = {"VpcId": vpc_id, "ClientToken": str(uuid.uuid4())}
     if tags:
         request["TagSpecifications"] = [{"ResourceType": "route-table", "Tags": tags_list(tags)}]
     return client.create_route_table(**request, aws_retry=True)["RouteTable"]["RouteTableId"]
