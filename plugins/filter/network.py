@@ -129,6 +129,23 @@ def security_group_specs(table: dict, prefix: str, prefix_list_ids: dict | None 
     return specs
 
 
+def security_group_args(specs: list, tags: dict | None = None) -> list[dict]:
+    """``security_group_specs`` output -> the ``groups`` of pathwai.airflow_ecs.security_groups.
+
+    Each group is tagged with ``tags`` plus its ``Name`` and ``airflow:component`` (its short name).
+    """
+    return [
+        {
+            "name": spec["name"],
+            "description": spec["description"],
+            "tags": {**(tags or {}), "Name": spec["name"], "airflow:component": spec["short"]},
+            "rules": spec["rules"],
+            "rules_egress": spec["rules_egress"],
+        }
+        for spec in specs
+    ]
+
+
 def route_specs(cidrs: list, target: str) -> list[dict]:
     """Routes for amazon.aws.ec2_vpc_route_table: each CIDR via the transit or virtual private gateway."""
     key = "transit_gateway_id" if str(target).startswith("tgw-") else "gateway_id"
@@ -140,5 +157,6 @@ class FilterModule:
         return {
             "network_problems": network_problems,
             "security_group_specs": security_group_specs,
+            "security_group_args": security_group_args,
             "route_specs": route_specs,
         }
