@@ -6,14 +6,17 @@ DOCUMENTATION = r"""
 ---
 module: kms_keys
 short_description: Converge a set of customer-managed KMS keys, each known by its alias, in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates or updates symmetric customer-managed KMS keys, one per entry of O(keys), each identified by its
     alias. For each key it converges the description, the key policy (compared semantically, so a policy that
     only differs in statement order or JSON layout is no change), automatic rotation and the tags.
   - Written because M(amazon.aws.kms_key) manages one key per module run, and the kms role needed seven runs
-    that also read grants and policy names it never manages. Measured on a no-op re-run of the kms role's seven
-    keys, 164 KMS calls and about 6.3 s with the stock module became 29 calls and about 1.2 s with this one.
+    that also read grants and policy names it never manages. Measured on a no-op re-run of the kms role's seven keys,
+    126 KMS calls (21 each of C(DescribeKey), C(ListAliases), C(GetKeyRotationStatus), C(GetKeyPolicy), 14 each of
+    C(ListGrants), C(ListKeyPolicies), C(ListResourceTags)) became 29, and the task took about a fifth of the
+    time (33-40 s against 7.6-8.4 s on a heavily loaded 2-core controller); a first run made 140 KMS calls with
+    the stock module and 23 with this one.
   - "Reads: one paginated C(ListAliases), then per key under an alias C(DescribeKey),
     C(GetKeyPolicy) (policy C(default)), C(GetKeyRotationStatus) and C(ListResourceTags); no grant or
     policy-name listing."
