@@ -10,16 +10,19 @@ version_added: 0.1.0
 description:
   - The one lookup every later role starts with. Finds the VPC tagged C(Name=<name_prefix>-vpc) and
     C(airflow:env=<env>), its subnets by their C(airflow:tier) tag, the security groups named
-    C(<name_prefix>-<short name>), the enabled KMS keys of the environment by their C(airflow:purpose) tag, and
-    the account id.
+    C(<name_prefix>-<short name>), the enabled KMS keys of the environment by their alias
+    C(alias/<name_prefix>-<purpose>) (the aliases the kms role gives them), and the account id.
   - Fails, before the calling role touches anything, with a message that names what is missing and the playbook
     that builds it, when the VPC is not exactly one or a required tier, group or key purpose is absent.
   - Written because assembling this from M(amazon.aws.ec2_vpc_net_info), M(amazon.aws.ec2_vpc_subnet_info),
     M(amazon.aws.ec2_security_group_info), M(amazon.aws.kms_key_info) and M(amazon.aws.aws_caller_info) took five
     module runs and the same Jinja indexing in every role.
-  - Calls C(DescribeVpcs), C(DescribeSubnets), C(DescribeSecurityGroups) (paginated), C(ListKeys), C(ListResourceTags),
-    C(DescribeKey) and C(GetCallerIdentity); read-only, so it runs the same in check mode. The local emulator
-    serves all of them.
+  - Calls C(DescribeVpcs), C(DescribeSubnets), C(DescribeSecurityGroups) (paginated), C(ListAliases) (paginated,
+    once), C(DescribeKey) once per alias under C(alias/<name_prefix>-) (for the key's state and ARN) and
+    C(GetCallerIdentity); read-only, so it runs the same in check mode. The number of calls does not grow with
+    the other keys of the account (it used to read the tags of every key).
+  - An alias is the key's identity, so keep O(name_prefix) distinct from the prefix of another environment
+    followed by a dash (C(airflow-prod) would also see C(alias/airflow-prod-eu-rds) as purpose C(eu-rds)).
 author:
   - pathwai platform engineering
 options:
@@ -81,7 +84,7 @@ group_ids:
   type: dict
   sample: {"rds": "sg-0123"}
 key_arns:
-  description: Purpose to key ARN, for every enabled key of the environment.
+  description: Purpose to key ARN, for every enabled key under an alias C(alias/<name_prefix>-<purpose>).
   returned: always
   type: dict
   sample: {"rds": "arn:aws:kms:us-east-1:123456789012:key/0123"}
@@ -97,20 +100,20 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
 
 
-def key_arns(kms, env: str) -> dict:
-    """Purpose -> ARN of every enabled key tagged airflow:env=<env>, airflow:component=kms."""
+def key_arns(kms, name_prefix: str) -> dict:
+    """Purpose -> ARN of every enabled key under an alias ``alias/<name_prefix>-<purpose>``.
+
+    One paginated ListAliases (each alias names the key it targets), then DescribeKey per matching
+    alias for the key's state and ARN: the count does not grow with the other keys of the account."""
+    wanted = f"alias/{name_prefix}-"
     found = {}
-    for key in paginate(kms, "list_keys").get("Keys", []):
-        tags = tags_dict(paginate(kms, "list_resource_tags", KeyId=key["KeyId"]).get("Tags"))
-        if (
-            tags.get("airflow:env") != env
-            or tags.get("airflow:component") != "kms"
-            or "airflow:purpose" not in tags
-        ):
+    for alias in sorted(paginate(kms, "list_aliases").get("Aliases", []), key=lambda a: a["AliasName"]):
+        name, key_id = alias["AliasName"], alias.get("TargetKeyId")
+        if not name.startswith(wanted) or not key_id or len(name) == len(wanted):
             continue
-        meta = kms.describe_key(KeyId=key["KeyId"], aws_retry=True)["KeyMetadata"]
+        meta = kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]
         if meta.get("KeyState") == "Enabled":
-            found[tags["airflow:purpose"]] = meta["Arn"]
+            found[name[len(wanted) :]] = meta["Arn"]
     return found
 
 
@@ -150,7 +153,7 @@ def read(module) -> dict:
         else []
     )
     group_ids = {g["GroupName"][len(params["name_prefix"]) + 1 :]: g["GroupId"] for g in groups}
-    keys = key_arns(retrying_client(module, "kms"), params["env"])
+    keys = key_arns(retrying_client(module, "kms"), params["name_prefix"])
     account_id = retrying_client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
     result = dict(
         account_id=account_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import boto3
 import pytest
@@ -79,10 +80,43 @@ def test_foundation_info_finds_phase_one_and_names_what_is_missing(aws_endpoint,
         {"TagKey": "airflow:purpose", "TagValue": "rds"},
     ]
     key = kms.create_key(Tags=key_tags)["KeyMetadata"]["Arn"]
-    kms.create_key(Tags=[{"TagKey": "airflow:env", "TagValue": "other"}])
+    kms.create_alias(AliasName="alias/airflow-t-rds", TargetKeyId=key)
+    other = kms.create_key(Tags=[{"TagKey": "airflow:env", "TagValue": "other"}])["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/airflow-other-rds", TargetKeyId=other)
     aws_endpoint.reset_calls()
     found = module_runner("foundation_info", args)
     assert found["vpc_id"] == vpc_id and found["subnet_ids"] == {"data": sorted(subnets)}
     assert found["group_ids"] == {"rds": group} and found["key_arns"] == {"rds": key}
     assert found["account_id"] == "123456789012" and found["changed"] is False
     assert not [c for c in aws_endpoint.calls() if c["write"]]
+
+
+def test_foundation_info_key_reads_do_not_grow_with_foreign_keys(aws_endpoint, module_runner):
+    """Keys are found through one ListAliases: other keys of the account (aliased or not) cost nothing,
+    and a key pending deletion under the alias is not reported."""
+    ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url)
+    kms = boto3.client("kms", endpoint_url=aws_endpoint.url)
+    tags = [{"Key": "Name", "Value": "airflow-t-vpc"}, {"Key": "airflow:env", "Value": "t"}]
+    ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
+    arns = {}
+    for purpose in ("rds", "s3", "logs"):
+        arns[purpose] = kms.create_key()["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=f"alias/airflow-t-{purpose}", TargetKeyId=arns[purpose])
+    gone = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/airflow-t-efs", TargetKeyId=gone)
+    kms.schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
+    args = {"env": "t", "name_prefix": "airflow-t", "key_purposes": ["rds", "s3", "logs"]}
+
+    def kms_calls() -> Counter:
+        aws_endpoint.reset_calls()
+        found = module_runner("foundation_info", args)
+        assert found["key_arns"] == arns
+        return Counter(c["action"] for c in aws_endpoint.calls() if c["service"] == "kms")
+
+    few = kms_calls()
+    assert few == {"ListAliases": 1, "DescribeKey": 4}
+    for i in range(10):
+        key_id = kms.create_key(Tags=[{"TagKey": "airflow:env", "TagValue": "t"}])["KeyMetadata"]["KeyId"]
+        if i % 2:
+            kms.create_alias(AliasName=f"alias/someone-else-{i}", TargetKeyId=key_id)
+    assert kms_calls() == few
