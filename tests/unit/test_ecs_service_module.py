@@ -407,7 +407,9 @@ def many(env, name, count: int, overrides: dict | None = None, **top) -> dict:
     overrides = overrides or {}
     items = []
     for i in range(count):
-        item = svc_args(env, f"{name}-{i}", **{"task_definition": env["revisions"][0], **overrides.get(i, {})})
+        item = svc_args(
+            env, f"{name}-{i}", **{"task_definition": env["revisions"][0], **overrides.get(i, {})}
+        )
         del item["cluster"]
         items.append(item)
     return {"cluster": CLUSTER, "services": items, **top}
