@@ -65,7 +65,8 @@ def wait_available(client, endpoint_ids: list[str], timeout: float, sleep=time.s
             return found
         if time.monotonic() + delay > deadline:
             raise WaitError(
-                f"Timed out after {timeout} s waiting for VPC endpoint(s) {', '.join(waiting)} to become available"
+                f"Timed out after {timeout} s waiting for VPC endpoint(s) {', '.join(waiting)} "
+                "to become available"
             )
         sleep(delay)
         delay = min(delay * 2, 15.0)

@@ -234,7 +234,9 @@ def check_params(module) -> None:
     problems = [f"alarm {n} is listed more than once" for n in dupes]
     prefix = params["name_prefix"]
     if prefix:
-        problems += [f"alarm {n} does not start with name_prefix {prefix}" for n in names if not n.startswith(prefix)]
+        problems += [
+            f"alarm {n} does not start with name_prefix {prefix}" for n in names if not n.startswith(prefix)
+        ]
     elif params["purge"]:
         problems.append("purge requires name_prefix")
     for alarm in params["alarms"]:
@@ -279,9 +281,7 @@ def converge(module, client) -> dict:
                 if a["AlarmName"] in created
             }
         )
-    after_views = [
-        {**view, "arn": (current.get(view["name"]) or {}).get("arn")} for view in wanted
-    ]
+    after_views = [{**view, "arn": (current.get(view["name"]) or {}).get("arn")} for view in wanted]
     changed_names = created | {after["name"] for _b, after, _f in todo["update"]} | set(retag)
     before = {}
     after = {}

@@ -188,9 +188,7 @@ def ensure_present(module, client, current: dict | None) -> dict:
     if request:
         client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **request, aws_retry=True)
     apply_tags(client, endpoint_id, to_set, to_remove)
-    latest = (
-        wait_for(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
-    )
+    latest = wait_for(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
     result = normalise(latest)
     return dict(changed=True, vpc_endpoint=result, changes=request, diff=diff_result(before, result))
 

@@ -191,7 +191,9 @@ def plan(module, current: dict) -> list[dict]:
     for entry in module.params["endpoints"]:
         params = {**entry, "vpc_id": module.params["vpc_id"], "purge_tags": module.params["purge_tags"]}
         before = normalise(current.get(entry["service_name"]))
-        step = dict(params=params, before=before, after=before, action=None, request={}, to_set={}, to_remove=[])
+        step = dict(
+            params=params, before=before, after=before, action=None, request={}, to_set={}, to_remove=[]
+        )
         if entry["state"] == "absent":
             if before:
                 step.update(action="delete", after={})

@@ -127,7 +127,9 @@ def main():
     try:
         result = read(module)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to read the VPC and its subnets, route tables and security groups")
+        module.fail_json_aws(
+            e, msg="Failed to read the VPC and its subnets, route tables and security groups"
+        )
     module.exit_json(changed=False, **result)
 
 

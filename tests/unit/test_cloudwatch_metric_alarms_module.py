@@ -43,9 +43,20 @@ def _reads(aws_endpoint) -> list:
     return [c["action"] for c in aws_endpoint.calls() if not c["write"]]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def aws_endpoint(module_aws_endpoint):
+    """One emulator for the file (starting one costs seconds); each test starts with no alarm."""
+    return module_aws_endpoint
+
+
+@pytest.fixture(autouse=True)
 def cw(aws_endpoint):
-    return boto3.client("cloudwatch", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    client = boto3.client("cloudwatch", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    names = [a["AlarmName"] for a in client.describe_alarms()["MetricAlarms"]]
+    for start in range(0, len(names), 100):
+        client.delete_alarms(AlarmNames=names[start : start + 100])
+    aws_endpoint.reset_calls()
+    return client
 
 
 def _live(cw) -> dict:
@@ -93,7 +104,10 @@ def test_order_and_normalisation_do_not_count_as_drift(module_runner, aws_endpoi
         alarm["threshold"] = int(alarm["threshold"])
         shuffled.append(alarm)
     aws_endpoint.reset_calls()
-    assert module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": shuffled})["changed"] is False
+    assert (
+        module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": shuffled})["changed"]
+        is False
+    )
     assert _writes(aws_endpoint) == []
 
 
@@ -107,7 +121,9 @@ def test_drift_is_repaired_only_where_it_is(module_runner, aws_endpoint, cw):
     )
 
     aws_endpoint.reset_calls()
-    planned = module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": ALARMS}, check_mode=True)
+    planned = module_runner(
+        "cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": ALARMS}, check_mode=True
+    )
     assert planned["changed"] is True
     assert planned["updated"] == {"airflow-t-rds-connections": ["threshold", "treat_missing_data", "unit"]}
     assert planned["diff"]["before"]["airflow-t-rds-connections"]["threshold"] == 999.0
@@ -120,7 +136,10 @@ def test_drift_is_repaired_only_where_it_is(module_runner, aws_endpoint, cw):
     assert _writes(aws_endpoint) == ["PutMetricAlarm"]
     now = _live(cw)["airflow-t-rds-connections"]
     assert now["Threshold"] == 400.0 and now["TreatMissingData"] == "missing" and not now.get("Unit")
-    assert module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": ALARMS})["changed"] is False
+    assert (
+        module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": ALARMS})["changed"]
+        is False
+    )
 
 
 def test_check_mode_create_writes_nothing(module_runner, aws_endpoint, cw):
@@ -147,7 +166,9 @@ def test_purge_is_off_by_default_and_removes_only_the_prefix(module_runner, aws_
     assert planned["deleted"] == ["airflow-t-alb-5xx"] and "airflow-t-alb-5xx" in _live(cw)
     assert planned["diff"]["before"]["airflow-t-alb-5xx"]["metric_name"] == "HTTPCode_Target_5XX_Count"
 
-    purged = module_runner("cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": fewer, "purge": True})
+    purged = module_runner(
+        "cloudwatch_metric_alarms", {"name_prefix": PREFIX, "alarms": fewer, "purge": True}
+    )
     assert purged["changed"] is True and purged["deleted"] == ["airflow-t-alb-5xx"]
     assert "airflow-t-alb-5xx" not in _live(cw)
     assert cw.describe_alarms(AlarmNames=["someone-else-alarm"])["MetricAlarms"]

@@ -4,6 +4,8 @@ repaired only where it is, check and diff mode, delete; the network lookup in on
 
 from __future__ import annotations
 
+import uuid
+
 import boto3
 import pytest
 
@@ -12,12 +14,19 @@ SERVICES = ["ecr.api", "ecr.dkr", "logs", "events", "sts", "secretsmanager", "ss
 PREFIX = "com.amazonaws.us-east-1."
 
 
+@pytest.fixture(scope="module")
+def aws_endpoint(module_aws_endpoint):
+    """One emulator for the file (starting one costs seconds); each test makes its own VPC."""
+    return module_aws_endpoint
+
+
 @pytest.fixture
 def vpc(aws_endpoint):
     ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    name = f"t-vpc-{uuid.uuid4().hex[:8]}"
     vpc_id = ec2.create_vpc(
         CidrBlock="10.0.0.0/16",
-        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "t-vpc"}]}],
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}],
     )["Vpc"]["VpcId"]
 
     def tagged(kind, tier):
@@ -42,7 +51,14 @@ def vpc(aws_endpoint):
         ]
         for tier in ("private", "data")
     ]
-    return {"ec2": ec2, "vpc_id": vpc_id, "subnets": subnets, "groups": groups, "tables": tables}
+    return {
+        "ec2": ec2,
+        "name": name,
+        "vpc_id": vpc_id,
+        "subnets": subnets,
+        "groups": groups,
+        "tables": tables,
+    }
 
 
 def role_args(vpc, **overrides) -> dict:
@@ -71,7 +87,11 @@ def _calls(aws_endpoint, write: bool) -> list:
 
 def _live(vpc) -> dict:
     found = vpc["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["vpc_id"]]}])
-    return {e["ServiceName"]: e for e in found["VpcEndpoints"] if e["State"].lower() not in ("deleted", "deleting")}
+    return {
+        e["ServiceName"]: e
+        for e in found["VpcEndpoints"]
+        if e["State"].lower() not in ("deleted", "deleting")
+    }
 
 
 def test_create_all_then_noop_with_one_describe(module_runner, vpc, aws_endpoint):
@@ -173,9 +193,11 @@ def test_duplicate_services_are_refused(module_runner, vpc):
 
 def test_network_info_in_one_run(module_runner, vpc, aws_endpoint):
     aws_endpoint.reset_calls()
-    found = module_runner("vpc_network_info", {"vpc_tags": {"Name": "t-vpc"}, "groups": ["g1", "nope"]})
+    found = module_runner("vpc_network_info", {"vpc_tags": {"Name": vpc["name"]}, "groups": ["g1", "nope"]})
     assert found["vpc_ids"] == [vpc["vpc_id"]] and found["vpc_id"] == vpc["vpc_id"]
-    assert found["subnet_ids"]["private"] == sorted(vpc["subnets"]) and len(found["subnet_ids"]["public"]) == 1
+    assert (
+        found["subnet_ids"]["private"] == sorted(vpc["subnets"]) and len(found["subnet_ids"]["public"]) == 1
+    )
     assert found["route_table_ids"] == {"private": [vpc["tables"][0]], "data": [vpc["tables"][1]]}
     assert found["group_ids"] == {"g1": vpc["groups"][0]}
     assert sorted(_calls(aws_endpoint, False)) == [
