@@ -208,3 +208,21 @@ def test_network_info_in_one_run(module_runner, vpc, aws_endpoint):
     ]
     missing = module_runner("vpc_network_info", {"vpc_tags": {"Name": "other-vpc"}})
     assert missing["vpc_ids"] == [] and missing["vpc_id"] == "" and missing["subnet_ids"] == {}
+
+
+def test_endpoints_list_filter():
+    from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_list
+
+    network = {
+        "subnet_ids": {"private": ["s1", "s2"], "public": ["s3"]},
+        "route_table_ids": {"private": ["r1", "r2"], "data": ["r3"], "alb": ["r4"]},
+        "group_ids": {"p-vpc-endpoints": "sg-1"},
+    }
+    cfg = {"region": "eu-west-1", "prefix": "p", "services": ["ssm", "kms"], "private_dns": True,
+           "s3_route_tiers": ["private", "data"], "tags": {"airflow:env": "t"}}  # fmt: skip
+    out = endpoints_list(network, cfg)
+    assert [e["service_name"] for e in out] == ["com.amazonaws.eu-west-1.ssm", "com.amazonaws.eu-west-1.kms",
+                                               "com.amazonaws.eu-west-1.s3"]  # fmt: skip
+    assert out[0]["subnet_ids"] == ["s1", "s2"] and out[0]["security_group_ids"] == ["sg-1"]
+    assert out[0]["tags"] == {"airflow:env": "t", "Name": "p-vpce-ssm"}
+    assert out[2]["endpoint_type"] == "Gateway" and out[2]["route_table_ids"] == ["r1", "r2", "r3"]
