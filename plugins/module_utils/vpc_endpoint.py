@@ -107,3 +107,8 @@ def create_request(params: dict) -> dict:
             }
         ]
     return request
+
+
+def client_token(vpc_id: str, service_name: str) -> str:
+    """The CreateVpcEndpoint idempotency token of an endpoint: a retried create returns the same one."""
+    return f"{vpc_id}-{service_name}"[-64:]

@@ -15,7 +15,8 @@ description:
     private DNS, policy and tags back to the desired state with one C(ModifyVpcEndpoint) call.
   - Supports check mode and diff mode.
   - Calls used are C(DescribeVpcEndpoints) (paginated), C(CreateVpcEndpoint), C(ModifyVpcEndpoint),
-    C(DeleteVpcEndpoints), C(CreateTags), C(DeleteTags); all are implemented by the local emulator.
+    C(DeleteVpcEndpoints), C(CreateTags), C(DeleteTags).
+  - To converge many endpoints of one VPC in one run, use M(pathwai.airflow_ecs.vpc_endpoints).
 author:
   - pathwai platform engineering
 options:
@@ -123,77 +124,43 @@ changes:
   type: dict
 """
 
-import time
-
 try:
     import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    WaitError,
     diff_result,
     exit_with,
-    paginate,
     retrying_client,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint import (
-    LIVE_STATES,
+    client_token,
     create_request,
     desired_view,
     modify_request,
     normalise,
 )
-
-
-def find_endpoint(client, vpc_id: str, service_name: str) -> dict | None:
-    filters = [
-        {"Name": "vpc-id", "Values": [vpc_id]},
-        {"Name": "service-name", "Values": [service_name]},
-        {"Name": "vpc-endpoint-state", "Values": LIVE_STATES},
-    ]
-    endpoints = paginate(client, "describe_vpc_endpoints", Filters=filters).get("VpcEndpoints", [])
-    endpoints = [e for e in endpoints if e.get("State", "").lower() in {s.lower() for s in LIVE_STATES}]
-    return endpoints[0] if endpoints else None
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint_api import (
+    apply_tags,
+    find_endpoint,
+    read_endpoints,
+    wait_available,
+)
 
 
 def read_endpoint(client, endpoint_id: str) -> dict | None:
+    return read_endpoints(client, [endpoint_id]).get(endpoint_id)
+
+
+def wait_for(module, client, endpoint_id: str) -> dict | None:
     try:
-        found = client.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id], aws_retry=True)["VpcEndpoints"]
-    except is_boto3_error_code("InvalidVpcEndpointId.NotFound"):
-        return None
-    return found[0] if found else None
-
-
-def wait_available(module, client, endpoint_id: str) -> dict | None:
-    deadline = time.monotonic() + module.params["wait_timeout"]
-    delay = 1.0
-    while True:
-        endpoint = read_endpoint(client, endpoint_id)
-        state = (endpoint or {}).get("State", "").lower()
-        if state == "available":
-            return endpoint
-        if state == "failed":
-            module.fail_json(
-                msg=f"VPC endpoint {endpoint_id} entered state failed", vpc_endpoint=normalise(endpoint)
-            )
-        if time.monotonic() > deadline:
-            module.fail_json(msg=f"Timed out waiting for VPC endpoint {endpoint_id} to become available")
-        time.sleep(delay)
-        delay = min(delay * 2, 15)
-
-
-def apply_tags(client, endpoint_id: str, to_set: dict, to_remove: list) -> None:
-    if to_remove:
-        client.delete_tags(Resources=[endpoint_id], Tags=[{"Key": k} for k in to_remove], aws_retry=True)
-    if to_set:
-        client.create_tags(
-            Resources=[endpoint_id],
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
-            aws_retry=True,
-        )
+        return wait_available(client, [endpoint_id], module.params["wait_timeout"])[endpoint_id]
+    except WaitError as e:
+        module.fail_json(msg=str(e), vpc_endpoint=normalise(read_endpoint(client, endpoint_id)))
 
 
 def ensure_present(module, client, current: dict | None) -> dict:
@@ -204,10 +171,10 @@ def ensure_present(module, client, current: dict | None) -> dict:
         if module.check_mode:
             return dict(changed=True, vpc_endpoint=after, diff=diff_result({}, after))
         request = create_request(params)
-        request["ClientToken"] = f"{params['vpc_id']}-{params['service_name']}"[-64:]
+        request["ClientToken"] = client_token(params["vpc_id"], params["service_name"])
         created = client.create_vpc_endpoint(**request, aws_retry=True)["VpcEndpoint"]
         if params["wait"]:
-            created = wait_available(module, client, created["VpcEndpointId"]) or created
+            created = wait_for(module, client, created["VpcEndpointId"]) or created
         result = normalise(created)
         return dict(changed=True, vpc_endpoint=result, diff=diff_result({}, result))
 
@@ -221,9 +188,7 @@ def ensure_present(module, client, current: dict | None) -> dict:
     if request:
         client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **request, aws_retry=True)
     apply_tags(client, endpoint_id, to_set, to_remove)
-    latest = (
-        wait_available(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
-    )
+    latest = wait_for(module, client, endpoint_id) if params["wait"] else read_endpoint(client, endpoint_id)
     result = normalise(latest)
     return dict(changed=True, vpc_endpoint=result, changes=request, diff=diff_result(before, result))
 
