@@ -87,7 +87,10 @@ EXAMPLES = r"""
         tags: {airflow:env: dev, airflow:purpose: rds}
       - alias: alias/airflow-dev-s3
         description: airflow-dev S3 buckets
-        policy: {Version: "2012-10-17", Statement: [{Sid: Root, Effect: Allow, Principal: {AWS: "arn:aws:iam::123456789012:root"}, Action: "kms:*", Resource: "*"}]}
+        policy:
+          Version: "2012-10-17"
+          Statement:
+            - {Sid: Root, Effect: Allow, Principal: {AWS: "arn:aws:iam::123456789012:root"}, Action: "kms:*", Resource: "*"}
         enable_key_rotation: true
         tags: {airflow:env: dev, airflow:purpose: s3}
   register: keys

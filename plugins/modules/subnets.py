@@ -18,7 +18,7 @@ description:
   - One paginated C(DescribeSubnets) filtered by VPC reads every subnet with its tags. Missing subnets
     are created with their tags in C(CreateSubnet) (an interrupted run leaves them findable by tag);
     C(ModifySubnetAttribute) sets C(MapPublicIpOnLaunch); C(CreateTags) and C(DeleteTags) fix tags.
-  - A subnet's zone cannot change on AWS: an existing subnet with the CIDR in another zone fails the
+  - A subnet's zone cannot change on AWS, so an existing subnet with the CIDR in another zone fails the
     run, naming both, before any write. Subnets of the VPC that are not listed are left alone;
     nothing is deleted (use M(amazon.aws.ec2_vpc_subnet) with C(state=absent) for that).
   - Supports check mode (no writes; changes predicted) and diff mode (each subnet's zone, public-IP
