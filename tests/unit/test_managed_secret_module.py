@@ -4,6 +4,7 @@ values following their sources, check mode, and no value ever in a result."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import boto3
 import pytest
@@ -94,3 +95,117 @@ def test_absent(module_runner, aws_endpoint, key):
     gone = module_runner("managed_secret", {"name": "t/z", "state": "absent", "recovery_window_in_days": 0})
     assert gone["changed"] is True
     assert module_runner("managed_secret", {"name": "t/z", "state": "absent"})["changed"] is False
+
+
+# ---- list form (secrets:): one run, one ListSecrets, each value read at most once ----
+
+
+def many(key, host="db-one"):
+    return [
+        {
+            "name": "l/db_password",
+            "generate": "password",
+            "length": 24,
+            "kms_key_id": key,
+            "tags": {"c": "secrets"},
+        },
+        {"name": "l/token", "generate": "token", "kms_key_id": key, "tags": {"c": "secrets"}},
+        {"name": "l/oidc_client_secret", "generate": "token", "kms_key_id": key},
+        {
+            "name": "l/url",
+            "kms_key_id": key,
+            "template": "postgresql://airflow:${secret:l/db_password|url}@${value:host}/airflow",
+            "values": {"host": host},
+            "description": "url",
+        },
+        {
+            "name": "l/both",
+            "kms_key_id": key,
+            "template": '{"p": "${secret:l/db_password|json}", "t": "${secret:l/token|json}", '
+            '"h": "${value:host}"}',
+            "values": {"host": host},
+        },
+    ]
+
+
+def test_list_form_creates_in_order_and_reads_once(module_runner, aws_endpoint, key):
+    aws_endpoint.reset_calls()
+    created = module_runner("managed_secret", {"secrets": many(key)})
+    assert created["changed"] and created["values_changed"] == [s["name"] for s in many(key)]
+    # a template reads a secret an earlier item generated, without reading it back
+    assert [c["action"] for c in aws_endpoint.calls() if c["service"] == "secretsmanager"] == [
+        "ListSecrets"
+    ] + ["CreateSecret"] * 5
+    password, token = value(aws_endpoint, "l/db_password"), value(aws_endpoint, "l/token")
+    assert value(aws_endpoint, "l/url") == f"postgresql://airflow:{password}@db-one/airflow"
+    assert json.loads(value(aws_endpoint, "l/both")) == {"p": password, "t": token, "h": "db-one"}
+    assert created["secrets"]["l/url"]["arn"].startswith("arn:aws:secretsmanager:")
+    text = json.dumps(created)
+    assert password not in text and token not in text
+
+    aws_endpoint.reset_calls()
+    again = module_runner("managed_secret", {"secrets": many(key)})
+    assert again["changed"] is False and again["values_changed"] == []
+    calls = Counter(c["action"] for c in aws_endpoint.calls())
+    # one ListSecrets for all; GetSecretValue once per composed secret and once per source
+    assert calls == {"ListSecrets": 1, "GetSecretValue": 4}
+    assert password not in json.dumps(again)
+
+
+def test_list_form_follows_sources_and_never_overwrites_generated(module_runner, aws_endpoint, key):
+    module_runner("managed_secret", {"secrets": many(key)})
+    client = boto3.client("secretsmanager", endpoint_url=aws_endpoint.url)
+    client.put_secret_value(SecretId="l/oidc_client_secret", SecretString="from-the-idp")
+    client.put_secret_value(SecretId="l/db_password", SecretString="rotated")
+
+    planned = module_runner("managed_secret", {"secrets": many(key, host="db-two")}, check_mode=True)
+    assert planned["values_changed"] == ["l/url", "l/both"]
+    assert planned["diff"]["after"]["l/url"]["value"] == "changed"
+    assert "rotated" not in json.dumps(planned)
+    assert value(aws_endpoint, "l/url").endswith("@db-one/airflow")
+
+    moved = module_runner("managed_secret", {"secrets": many(key, host="db-two")})
+    assert moved["values_changed"] == ["l/url", "l/both"]
+    assert value(aws_endpoint, "l/url") == "postgresql://airflow:rotated@db-two/airflow"
+    assert value(aws_endpoint, "l/oidc_client_secret") == "from-the-idp"
+    assert value(aws_endpoint, "l/db_password") == "rotated"
+    assert module_runner("managed_secret", {"secrets": many(key, host="db-two")})["changed"] is False
+
+
+def test_list_form_check_mode_writes_nothing(module_runner, aws_endpoint, key):
+    aws_endpoint.reset_calls()
+    planned = module_runner("managed_secret", {"secrets": many(key)}, check_mode=True)
+    assert planned["changed"] and len(planned["values_changed"]) == 5
+    assert planned["diff"]["before"]["l/url"] == {}
+    assert [c for c in aws_endpoint.calls() if c["write"]] == []
+
+
+def test_list_form_tag_and_description_drift(module_runner, aws_endpoint, key):
+    module_runner("managed_secret", {"secrets": many(key)})
+    client = boto3.client("secretsmanager", endpoint_url=aws_endpoint.url)
+    client.tag_resource(SecretId="l/token", Tags=[{"Key": "extra", "Value": "x"}])
+    client.update_secret(SecretId="l/url", Description="other")
+    fixed = module_runner("managed_secret", {"secrets": many(key)})
+    assert fixed["changed"] is True and fixed["values_changed"] == []
+    assert fixed["diff"]["before"]["l/token"]["tags"] == {"c": "secrets", "extra": "x"}
+    assert fixed["diff"]["after"]["l/token"]["tags"] == {"c": "secrets"}
+    assert client.describe_secret(SecretId="l/url")["Description"] == "url"
+    assert module_runner("managed_secret", {"secrets": many(key)})["changed"] is False
+
+
+def test_list_form_absent_and_exclusive_options(module_runner, key):
+    module_runner("managed_secret", {"secrets": many(key)[:2]})
+    gone = module_runner(
+        "managed_secret",
+        {
+            "secrets": [
+                {"name": n, "state": "absent", "recovery_window_in_days": 0}
+                for n in ("l/db_password", "l/token")
+            ]
+        },
+    )
+    assert gone["changed"] is True
+    with pytest.raises(Exception, match="mutually exclusive"):
+        module_runner("managed_secret", {"secrets": many(key), "name": "l/x"})
+    with pytest.raises(Exception, match="exactly one of generate and template"):
+        module_runner("managed_secret", {"secrets": [{"name": "l/x", "kms_key_id": key}]})
