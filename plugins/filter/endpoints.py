@@ -9,7 +9,7 @@ from __future__ import annotations
 def endpoints_list(network: dict, cfg: dict) -> list[dict]:
     """One entry per interface service and the S3 gateway endpoint.
 
-    ``network``: a vpc_network_info result (subnet_ids and route_table_ids by tier, group_ids).
+    ``network``: a foundation_info result (subnet_ids and route_table_ids by tier, group_ids).
     ``cfg``: region, prefix, services (interface services after ``com.amazonaws.<region>.``),
     private_dns, s3_route_tiers, tags (every endpoint's tags; ``Name`` is added per endpoint)."""
     base = f"com.amazonaws.{cfg['region']}."

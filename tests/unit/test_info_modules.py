@@ -120,3 +120,51 @@ def test_foundation_info_key_reads_do_not_grow_with_foreign_keys(aws_endpoint, m
         if i % 2:
             kms.create_alias(AliasName=f"alias/someone-else-{i}", TargetKeyId=key_id)
     assert kms_calls() == few
+
+
+def test_foundation_info_route_tables_by_tier_and_no_key_read_unless_asked(aws_endpoint, module_runner):
+    """The endpoints role's lookup: subnets, the route tables of the S3 tiers and its group in one run;
+    no KMS call without key purposes; a listed route-table tier that is missing is named."""
+    ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url)
+    tags = [{"Key": "Name", "Value": "airflow-t-vpc"}, {"Key": "airflow:env", "Value": "t"}]
+    vpc_id = ec2.create_vpc(
+        CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}]
+    )["Vpc"]["VpcId"]
+
+    def tagged(kind: str, tier: str) -> list:
+        return [{"ResourceType": kind, "Tags": [{"Key": "airflow:tier", "Value": tier}]}]
+
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", TagSpecifications=tagged("subnet", "private")
+        )["Subnet"]["SubnetId"]
+        for i in (1, 2)
+    ]
+    tables = {
+        tier: ec2.create_route_table(VpcId=vpc_id, TagSpecifications=tagged("route-table", tier))[
+            "RouteTable"
+        ]["RouteTableId"]
+        for tier in ("private", "data", "alb")
+    }
+    group = ec2.create_security_group(GroupName="airflow-t-vpc-endpoints", Description="d", VpcId=vpc_id)
+    args = {
+        "env": "t",
+        "name_prefix": "airflow-t",
+        "tiers": ["private"],
+        "groups": ["vpc-endpoints"],
+        "route_table_tiers": ["private", "data"],
+    }
+    aws_endpoint.reset_calls()
+    found = module_runner("foundation_info", args)
+    assert found["subnet_ids"] == {"private": sorted(subnets)}
+    assert found["route_table_ids"] == {"private": [tables["private"]], "data": [tables["data"]]}
+    assert found["group_ids"] == {"vpc-endpoints": group["GroupId"]} and found["key_arns"] == {}
+    assert sorted(c["action"] for c in aws_endpoint.calls()) == [
+        "DescribeRouteTables",
+        "DescribeSecurityGroups",
+        "DescribeSubnets",
+        "DescribeVpcs",
+        "GetCallerIdentity",
+    ]
+    with pytest.raises(ModuleFailed, match="missing route table of tier public"):
+        module_runner("foundation_info", dict(args, route_table_tiers=["private", "public"]))

@@ -1,6 +1,6 @@
-"""pathwai.airflow_ecs.vpc_endpoints and vpc_network_info against the emulator: every endpoint of
+"""pathwai.airflow_ecs.vpc_endpoints against the emulator: every endpoint of
 the endpoints role created in one run, a no-op re-run with one describe and no write, drift
-repaired only where it is, check and diff mode, delete; the network lookup in one run."""
+repaired only where it is, check and diff mode, delete."""
 
 from __future__ import annotations
 
@@ -189,25 +189,6 @@ def test_duplicate_services_are_refused(module_runner, vpc):
     entry = role_args(vpc)["endpoints"][0]
     with pytest.raises(Exception, match="listed more than once"):
         module_runner("vpc_endpoints", {"vpc_id": vpc["vpc_id"], "endpoints": [entry, entry]})
-
-
-def test_network_info_in_one_run(module_runner, vpc, aws_endpoint):
-    aws_endpoint.reset_calls()
-    found = module_runner("vpc_network_info", {"vpc_tags": {"Name": vpc["name"]}, "groups": ["g1", "nope"]})
-    assert found["vpc_ids"] == [vpc["vpc_id"]] and found["vpc_id"] == vpc["vpc_id"]
-    assert (
-        found["subnet_ids"]["private"] == sorted(vpc["subnets"]) and len(found["subnet_ids"]["public"]) == 1
-    )
-    assert found["route_table_ids"] == {"private": [vpc["tables"][0]], "data": [vpc["tables"][1]]}
-    assert found["group_ids"] == {"g1": vpc["groups"][0]}
-    assert sorted(_calls(aws_endpoint, False)) == [
-        "DescribeRouteTables",
-        "DescribeSecurityGroups",
-        "DescribeSubnets",
-        "DescribeVpcs",
-    ]
-    missing = module_runner("vpc_network_info", {"vpc_tags": {"Name": "other-vpc"}})
-    assert missing["vpc_ids"] == [] and missing["vpc_id"] == "" and missing["subnet_ids"] == {}
 
 
 def test_endpoints_list_filter():
