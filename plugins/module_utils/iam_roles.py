@@ -78,10 +78,13 @@ def plan(want: dict, have: dict | None) -> dict:
     changes: dict = {}
     if want["path"] != have["path"]:
         changes["path_mismatch"] = {"have": have["path"], "want": want["path"]}
-    duration = want["max_session_duration"] or have["max_session_duration"]
-    if want["description"] != have["description"] or duration != have["max_session_duration"]:
-        # both fields every time: an UpdateRole without one may reset it (moto does)
-        changes["update_role"] = {"Description": want["description"], "MaxSessionDuration": duration}
+    update = {}
+    if want["description"] != have["description"]:
+        update["Description"] = want["description"]
+    if want["max_session_duration"] and want["max_session_duration"] != have["max_session_duration"]:
+        update["MaxSessionDuration"] = want["max_session_duration"]
+    if update:  # UpdateRole changes only the fields it is given
+        changes["update_role"] = update
     if not same_document(have["assume_role_policy"], want["assume_role_policy"]):
         changes["trust"] = True
     put = [
