@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import time
 
+try:  # noqa: SIM105 (Ansible modules import optional dependencies this way)
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # Throttling and eventual-consistency codes worth a jittered retry on top of botocore's own.
@@ -36,6 +41,18 @@ def exit_with(module, result: dict) -> None:
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)
+
+
+def run_module(module, work, what: str, errors: tuple = ()) -> None:
+    """Every module's tail: ``work()`` gives the result; an exception of ``errors`` fails with its
+    message, an AWS error with ``Failed to <what>`` and AWS's own; then exit (diff kept if asked)."""
+    try:
+        result = work()
+    except errors as e:
+        module.fail_json(msg=str(e))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Failed to {what}")
+    exit_with(module, result)
 
 
 class WaitError(Exception):

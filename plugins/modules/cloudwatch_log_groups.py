@@ -89,11 +89,6 @@ changes:
   sample: {"/ecs/airflow-prod-worker": {"retention": 30}}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_log_groups import (
     after_view,
@@ -109,8 +104,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_log
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 
 
@@ -164,11 +159,7 @@ def main():
         supports_check_mode=True,
     )
     client = retrying_client(module, "logs")
-    try:
-        result = converge(module, client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to converge the log groups")
-    exit_with(module, result)
+    run_module(module, lambda: converge(module, client), "converge the log groups")
 
 
 if __name__ == "__main__":

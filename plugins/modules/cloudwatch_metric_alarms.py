@@ -170,11 +170,6 @@ retagged: {description: Names of the alarms whose tags were repaired., returned:
 deleted: {description: Names of the alarms deleted by O(purge)., returned: always, type: list, elements: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import cloudwatch_alarms_api as api
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_alarms import (
@@ -185,8 +180,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_ala
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 
 ALARM_SPEC = dict(
@@ -316,11 +311,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     check_params(module)
     client = retrying_client(module, "cloudwatch")
-    try:
-        result = converge(module, client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to converge the CloudWatch alarms")
-    exit_with(module, result)
+    run_module(module, lambda: converge(module, client), "converge the CloudWatch alarms")
 
 
 if __name__ == "__main__":

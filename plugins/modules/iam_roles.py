@@ -115,16 +115,11 @@ changes:
   sample: {"airflow-prod-worker-task": {"put_policies": ["airflow-prod-worker-task"], "tag": {"team": "data"}}}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles import (
     after_view,
@@ -184,11 +179,7 @@ def main():
     )
     client = retrying_client(module, "iam")
     new_role_client = retrying_client(module, "iam", extra_codes=["NoSuchEntity"])
-    try:
-        result = converge(module, client, new_role_client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to converge the IAM roles")
-    exit_with(module, result)
+    run_module(module, lambda: converge(module, client, new_role_client), "converge the IAM roles")
 
 
 if __name__ == "__main__":

@@ -140,17 +140,12 @@ changes:
   type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import route_tables_api as api
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.route_tables import (
     RouteError,
@@ -297,13 +292,8 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "ec2", ["InvalidRouteTableID.NotFound"])
-    try:
-        result = converge(module, client)
-    except RouteError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to converge the route tables of {module.params['vpc_id']}")
-    exit_with(module, result)
+    what = f"converge the route tables of {module.params['vpc_id']}"
+    run_module(module, lambda: converge(module, client), what, (RouteError,))
 
 
 if __name__ == "__main__":

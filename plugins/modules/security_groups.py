@@ -182,17 +182,12 @@ changes:
   type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import security_groups_api as api
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.security_groups import (
     DEFAULT_EGRESS,
@@ -412,13 +407,8 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "ec2")
-    try:
-        result = Converger(module, client).run()
-    except RuleError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to converge the security groups of {module.params['vpc_id']}")
-    exit_with(module, result)
+    what = f"converge the security groups of {module.params['vpc_id']}"
+    run_module(module, Converger(module, client).run, what, (RuleError,))
 
 
 if __name__ == "__main__":

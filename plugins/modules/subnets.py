@@ -93,17 +93,12 @@ changes:
   type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     paginate,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import (
     tag_changes,
@@ -206,11 +201,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     # A subnet just created may not be visible to the next call at once: retry its NotFound.
     client = retrying_client(module, "ec2", ["InvalidSubnetID.NotFound"])
-    try:
-        result = converge(module, client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to converge the subnets of {module.params['vpc_id']}")
-    exit_with(module, result)
+    run_module(module, lambda: converge(module, client), f"converge the subnets of {module.params['vpc_id']}")
 
 
 if __name__ == "__main__":

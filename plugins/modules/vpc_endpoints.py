@@ -145,17 +145,12 @@ modified:
 deleted: {description: Service names of the endpoints deleted., returned: always, type: list, elements: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     WaitError,
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint import (
@@ -278,13 +273,8 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "ec2")
-    try:
-        result = converge(module, client)
-    except WaitError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the VPC endpoints of {module.params['vpc_id']}")
-    exit_with(module, result)
+    what = f"manage the VPC endpoints of {module.params['vpc_id']}"
+    run_module(module, lambda: converge(module, client), what, (WaitError,))
 
 
 if __name__ == "__main__":
