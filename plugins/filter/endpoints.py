@@ -39,6 +39,11 @@ def endpoints_list(network: dict, cfg: dict) -> list[dict]:
     return endpoints
 
 
+def endpoints_absent(service_names) -> list[dict]:
+    """vpc_endpoints entries that delete the endpoints of these services (destroy.yml)."""
+    return [{"service_name": name, "state": "absent"} for name in service_names]
+
+
 class FilterModule:
     def filters(self):
-        return {"endpoints_list": endpoints_list}
+        return {"endpoints_list": endpoints_list, "endpoints_absent": endpoints_absent}

@@ -13,21 +13,14 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint i
 _LIVE = {s.lower() for s in LIVE_STATES}
 
 
-def list_endpoints(client, vpc_id: str, service_name: str | None = None) -> list[dict]:
-    """The live endpoints of ``vpc_id`` (of one service when given): one paginated describe."""
+def list_endpoints(client, vpc_id: str) -> list[dict]:
+    """The live endpoints of ``vpc_id``: one paginated describe."""
     filters = [
         {"Name": "vpc-id", "Values": [vpc_id]},
         {"Name": "vpc-endpoint-state", "Values": LIVE_STATES},
     ]
-    if service_name:
-        filters.append({"Name": "service-name", "Values": [service_name]})
     endpoints = paginate(client, "describe_vpc_endpoints", Filters=filters).get("VpcEndpoints", [])
     return [e for e in endpoints if e.get("State", "").lower() in _LIVE]
-
-
-def find_endpoint(client, vpc_id: str, service_name: str) -> dict | None:
-    endpoints = list_endpoints(client, vpc_id, service_name)
-    return endpoints[0] if endpoints else None
 
 
 def read_endpoints(client, endpoint_ids: list[str]) -> dict:

@@ -8,18 +8,18 @@ module: vpc_endpoints
 short_description: Converge every VPC endpoint of a VPC (interface and gateway) in one run
 version_added: 0.2.0
 description:
-  - Creates, updates or deletes a list of VPC endpoints of one VPC, each identified by its service name, with
-    the same per-endpoint behaviour as M(pathwai.airflow_ecs.vpc_endpoint) (subnets, security groups, route
-    tables, private DNS, policy and tags brought back with one C(ModifyVpcEndpoint) and tag calls per drifted
-    endpoint).
+  - Creates, updates or deletes a list of VPC endpoints of one VPC, each identified by its service name
+    (subnets, security groups, route tables, private DNS, policy and tags brought back with one
+    C(ModifyVpcEndpoint) and tag calls per drifted endpoint; the deleted ones in one C(DeleteVpcEndpoints)).
   - Reads all endpoints of the VPC with one paginated C(DescribeVpcEndpoints) (C(vpc-id) filter). Creates the
     missing endpoints with their tags in C(TagSpecifications) and an idempotency C(ClientToken), all of them
     first, then waits for the new and modified endpoints together, one C(DescribeVpcEndpoints) per poll.
     Endpoints that match are not written.
-  - Written because M(pathwai.airflow_ecs.vpc_endpoint) manages one endpoint per module run. The endpoints
-    role's 12 endpoints took 12 module runs and 12 C(DescribeVpcEndpoints) calls (about 9 s) on a run that
-    changed nothing, and a first run waited for each interface endpoint in turn; with this module they take
-    one run and one C(DescribeVpcEndpoints) call.
+  - Written because M(amazon.aws.ec2_vpc_endpoint) has no private-DNS option, never updates the subnets or
+    security groups of an existing endpoint (drift stays), needs the endpoint id to delete, and manages one
+    endpoint per module run. The endpoints role's 12 endpoints took 12 module runs and 12
+    C(DescribeVpcEndpoints) calls (about 9 s) on a run that changed nothing, and a first run waited for each
+    interface endpoint in turn; with this module they take one run and one C(DescribeVpcEndpoints) call.
   - Endpoints of the VPC that are not listed are left alone.
   - Supports check mode (nothing is written; RV(changed) is predicted) and diff mode (the endpoints that
     change, keyed by service name).
@@ -123,7 +123,8 @@ vpc_endpoints:
   description:
     - The endpoints after the run, in the order of O(endpoints) (an absent endpoint as it was before its
       deletion, or empty). In check mode, what they would be.
-    - Each has the keys of RV(pathwai.airflow_ecs.vpc_endpoint#module:vpc_endpoint).
+    - Each has C(vpc_endpoint_id), C(vpc_id), C(service_name), C(endpoint_type), C(state), C(subnet_ids),
+      C(security_group_ids), C(route_table_ids), C(private_dns_enabled), C(policy) and C(tags).
   returned: always
   type: list
   elements: dict

@@ -178,13 +178,6 @@ def test_absent_entries_are_deleted_in_one_call(module_runner, vpc, aws_endpoint
     assert module_runner("vpc_endpoints", {"vpc_id": vpc["vpc_id"], "endpoints": gone})["changed"] is False
 
 
-def test_single_module_sees_what_the_list_module_made(module_runner, vpc):
-    module_runner("vpc_endpoints", role_args(vpc))
-    entry = role_args(vpc)["endpoints"][0]
-    single = module_runner("vpc_endpoint", {"vpc_id": vpc["vpc_id"], **entry})
-    assert single["changed"] is False
-
-
 def test_duplicate_services_are_refused(module_runner, vpc):
     entry = role_args(vpc)["endpoints"][0]
     with pytest.raises(Exception, match="listed more than once"):
@@ -207,3 +200,11 @@ def test_endpoints_list_filter():
     assert out[0]["subnet_ids"] == ["s1", "s2"] and out[0]["security_group_ids"] == ["sg-1"]
     assert out[0]["tags"] == {"airflow:env": "t", "Name": "p-vpce-ssm"}
     assert out[2]["endpoint_type"] == "Gateway" and out[2]["route_table_ids"] == ["r1", "r2", "r3"]
+
+
+def test_endpoints_absent_filter():
+    from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_absent
+
+    assert endpoints_absent(["com.amazonaws.us-east-1.ssm"]) == [
+        {"service_name": "com.amazonaws.us-east-1.ssm", "state": "absent"}
+    ]
