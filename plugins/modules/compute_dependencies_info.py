@@ -87,22 +87,21 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import (
     find_access_points,
     find_file_system,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import (
+    load_balancer_arn,
+    secrets_under,
+    target_group_arn,
+)
 
 
 def secret_arns(client, prefix: str) -> dict:
-    listed = paginate(client, "list_secrets", Filters=[{"Key": "name", "Values": [prefix]}])
-    return {
-        s["Name"]: s["ARN"]
-        for s in sorted(listed.get("SecretList", []), key=lambda s: s["Name"])
-        if s["Name"].startswith(prefix) and not s.get("DeletedDate")
-    }
+    return {s["Name"]: s["ARN"] for s in secrets_under(client, prefix)}
 
 
 def efs(client, name: str, access_point: str) -> dict:
@@ -118,22 +117,6 @@ def efs(client, name: str, access_point: str) -> dict:
         "access_point_id": points[0]["AccessPointId"],
         "access_point_arn": points[0].get("AccessPointArn"),
     }
-
-
-def load_balancer_arn(client, name: str) -> str:
-    try:
-        found = client.describe_load_balancers(Names=[name], aws_retry=True).get("LoadBalancers", [])
-    except is_boto3_error_code("LoadBalancerNotFound"):
-        return ""
-    return found[0]["LoadBalancerArn"] if found else ""
-
-
-def target_group_arn(client, name: str) -> str:
-    try:
-        found = client.describe_target_groups(Names=[name], aws_retry=True).get("TargetGroups", [])
-    except is_boto3_error_code("TargetGroupNotFound"):
-        return ""
-    return found[0]["TargetGroupArn"] if found else ""
 
 
 def main():

@@ -111,24 +111,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import aliased_key_arns
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
-
-
-def key_arns(kms, name_prefix: str) -> dict:
-    """Purpose -> ARN of every enabled key under an alias ``alias/<name_prefix>-<purpose>``.
-
-    One paginated ListAliases (each alias names the key it targets), then DescribeKey per matching
-    alias for the key's state and ARN: the count does not grow with the other keys of the account."""
-    wanted = f"alias/{name_prefix}-"
-    found = {}
-    for alias in sorted(paginate(kms, "list_aliases").get("Aliases", []), key=lambda a: a["AliasName"]):
-        name, key_id = alias["AliasName"], alias.get("TargetKeyId")
-        if not name.startswith(wanted) or not key_id or len(name) == len(wanted):
-            continue
-        meta = kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]
-        if meta.get("KeyState") == "Enabled":
-            found[name[len(wanted) :]] = meta["Arn"]
-    return found
 
 
 def by_tier(items: list, id_key: str, tiers=None) -> dict:
@@ -182,7 +166,8 @@ def read(module) -> dict:
         else []
     )
     group_ids = {g["GroupName"][len(params["name_prefix"]) + 1 :]: g["GroupId"] for g in groups}
-    keys = key_arns(retrying_client(module, "kms"), params["name_prefix"]) if params["key_purposes"] else {}
+    kms = retrying_client(module, "kms")
+    keys = aliased_key_arns(kms, f"alias/{params['name_prefix']}-") if params["key_purposes"] else {}
     account_id = retrying_client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
     result = dict(
         account_id=account_id,

@@ -18,22 +18,17 @@ description:
     M(community.aws.elb_target_group_info), M(amazon.aws.rds_instance_info), M(community.aws.elasticache_info),
     M(pathwai.airflow_ecs.efs_file_system_info)), about 0.7 s each, and the stock KMS and ElastiCache lookups
     read every key and every cache cluster of the account with their tags. This module makes one call per
-    resource - C(ListAliases), C(DescribeKey) and C(ListResourceTags) for the key (found by its alias, its
-    tags checked), C(DescribeScalingPolicies), C(DescribeLoadBalancers), C(DescribeTargetGroups),
+    resource - C(ListAliases) and C(DescribeKey) for the key (found by its alias, as the kms role names it,
+    enabled), C(DescribeScalingPolicies), C(DescribeLoadBalancers), C(DescribeTargetGroups),
     C(DescribeDBInstances), C(DescribeReplicationGroups) and C(DescribeFileSystems).
-  - When the key is not found by O(key_alias), the enabled keys carrying the tags are looked for among all
-    keys (C(ListKeys), then C(ListResourceTags) and C(DescribeKey) per key), as M(amazon.aws.kms_key_info) would.
   - Read-only; runs the same in check mode.
 author:
   - pathwai platform engineering
 options:
-  key_tags:
-    description: "Tags the KMS key must carry, for example C({airflow:env: prod, airflow:purpose: sns})."
-    type: dict
-    required: true
   key_alias:
-    description: The alias the key is expected under (C(alias/...)); tried first.
+    description: The alias of the alert topic's KMS key (C(alias/...)).
     type: str
+    required: true
   scaling_resource_id:
     description: The Application Auto Scaling resource of the step policies (C(service/<cluster>/<service>)).
     type: str
@@ -61,7 +56,6 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Find what the alarms watch
   pathwai.airflow_ecs.monitoring_targets_info:
-    key_tags: {"airflow:env": prod, "airflow:purpose": sns}
     key_alias: alias/airflow-prod-sns
     scaling_resource_id: service/airflow-prod/airflow-prod-worker
     policy_names: [airflow-prod-worker-scale-out, airflow-prod-worker-scale-in]
@@ -101,30 +95,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import find_file_system
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
-
-
-def _key_if_tagged(kms, key_id: str, wanted: dict) -> str:
-    tags = tags_dict(paginate(kms, "list_resource_tags", KeyId=key_id).get("Tags"))
-    if any(tags.get(k) != str(v) for k, v in wanted.items()):
-        return ""
-    meta = kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]
-    return meta["Arn"] if meta.get("KeyState") == "Enabled" else ""
-
-
-def find_key(kms, wanted: dict, alias: str | None) -> str:
-    if alias:
-        aliases = paginate(kms, "list_aliases").get("Aliases", [])
-        target = next((a.get("TargetKeyId") for a in aliases if a["AliasName"] == alias), None)
-        if target:
-            arn = _key_if_tagged(kms, target, wanted)
-            if arn:
-                return arn
-    for key in paginate(kms, "list_keys").get("Keys", []):
-        arn = _key_if_tagged(kms, key["KeyId"], wanted)
-        if arn:
-            return arn
-    return ""
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import (
+    alias_key_arn,
+    load_balancer_arn,
+    target_group_arn,
+)
 
 
 def find_policies(aas, params: dict) -> dict:
@@ -141,14 +116,6 @@ def find_policies(aas, params: dict) -> dict:
         for p in listed
         if p["PolicyName"] in wanted and p.get("ResourceId") == params["scaling_resource_id"]
     }
-
-
-def find_elb(elb, operation: str, name: str, key: str, arn_key: str) -> str:
-    try:
-        found = paginate(elb, operation, Names=[name]).get(key, [])
-    except is_boto3_error_code(["LoadBalancerNotFound", "TargetGroupNotFound"]):
-        return ""
-    return found[0][arn_key] if found else ""
 
 
 def find_db(rds, identifier: str) -> dict:
@@ -171,13 +138,11 @@ def find_redis_nodes(cache, group_id: str) -> list:
 
 def read(module) -> dict:
     params = module.params
-    key_arn = find_key(retrying_client(module, "kms"), params["key_tags"], params["key_alias"])
+    key_arn = alias_key_arn(retrying_client(module, "kms"), params["key_alias"])
     policies = find_policies(retrying_client(module, "application-autoscaling"), params)
     elb = retrying_client(module, "elbv2")
-    alb_arn = find_elb(elb, "describe_load_balancers", params["alb_name"], "LoadBalancers", "LoadBalancerArn")
-    tg_arn = find_elb(
-        elb, "describe_target_groups", params["target_group_name"], "TargetGroups", "TargetGroupArn"
-    )
+    alb_arn = load_balancer_arn(elb, params["alb_name"])
+    tg_arn = target_group_arn(elb, params["target_group_name"])
     db = find_db(retrying_client(module, "rds"), params["db_instance_id"])
     nodes = find_redis_nodes(retrying_client(module, "elasticache"), params["replication_group_id"])
     fs = find_file_system(retrying_client(module, "efs"), params["efs_name"]) or {}
@@ -192,7 +157,7 @@ def read(module) -> dict:
         efs_id=fs.get("FileSystemId", ""),
         efs_throughput_mode=fs.get("ThroughputMode") or "bursting",
     )
-    missing = [] if key_arn else [f"KMS key tagged {params['key_tags']}"]
+    missing = [] if key_arn else [f"KMS key {params['key_alias']}"]
     missing += [f"scaling policy {n}" for n in params["policy_names"] if n not in policies]
     missing += [] if alb_arn else [f"ALB {params['alb_name']}"]
     missing += [] if tg_arn else [f"target group {params['target_group_name']}"]
@@ -206,8 +171,7 @@ def read(module) -> dict:
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            key_tags=dict(type="dict", required=True),
-            key_alias=dict(type="str"),
+            key_alias=dict(type="str", required=True),
             scaling_resource_id=dict(type="str", required=True),
             scaling_namespace=dict(type="str", default="ecs"),
             policy_names=dict(type="list", elements="str", required=True),

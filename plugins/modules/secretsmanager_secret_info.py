@@ -13,7 +13,7 @@ description:
   - Written because neither amazon.aws nor community.aws has an info module for Secrets Manager; the
     C(amazon.aws.secretsmanager_secret) lookup returns values, which task definitions must not carry (they
     name secrets by ARN in C(valueFrom)).
-  - Calls C(ListSecrets) (paginated, C(name) filter), which the local emulator serves.
+  - Calls C(ListSecrets) (paginated, C(name) filter).
 author:
   - pathwai platform engineering
 options:
@@ -63,7 +63,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import secrets_under
 
 
 def main():
@@ -73,23 +74,19 @@ def main():
     prefix = module.params["name_prefix"]
     client = retrying_client(module, "secretsmanager")
     try:
-        listed = paginate(client, "list_secrets", Filters=[{"Key": "name", "Values": [prefix]}])
+        listed = secrets_under(client, prefix)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to list the secrets under {prefix}")
-    secrets = sorted(
-        (
-            {
-                "name": s["Name"],
-                "arn": s["ARN"],
-                "kms_key_id": s.get("KmsKeyId"),
-                "description": s.get("Description"),
-                "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
-            }
-            for s in listed.get("SecretList", [])
-            if s["Name"].startswith(prefix) and not s.get("DeletedDate")
-        ),
-        key=lambda s: s["name"],
-    )
+    secrets = [
+        {
+            "name": s["Name"],
+            "arn": s["ARN"],
+            "kms_key_id": s.get("KmsKeyId"),
+            "description": s.get("Description"),
+            "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
+        }
+        for s in listed
+    ]
     module.exit_json(changed=False, secrets=secrets, arns={s["name"]: s["arn"] for s in secrets})
 
 

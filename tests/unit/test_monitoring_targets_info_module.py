@@ -15,7 +15,6 @@ def _client(aws_endpoint, service):
 
 def _args(**overrides) -> dict:
     args = {
-        "key_tags": {"airflow:env": "t", "airflow:purpose": "sns"},
         "key_alias": f"alias/{P}-sns",
         "scaling_resource_id": f"service/{P}/{P}-worker",
         "policy_names": [f"{P}-worker-scale-out", f"{P}-worker-scale-in"],
@@ -109,16 +108,16 @@ def test_everything_found_in_one_run_one_call_each(module_runner, platform, aws_
     assert found["efs_id"] == platform["fs_id"] and found["efs_throughput_mode"] == "elastic"
     calls = [c["action"] for c in aws_endpoint.calls()]
     # One call per resource (the emulator's record names EFS's REST DescribeFileSystems by its path).
-    assert len(calls) == 9, calls
-    assert set(calls) >= {"ListAliases", "ListResourceTags", "DescribeKey", "DescribeScalingPolicies",
+    assert len(calls) == 8, calls
+    assert set(calls) >= {"ListAliases", "DescribeKey", "DescribeScalingPolicies",
                           "DescribeLoadBalancers", "DescribeTargetGroups", "DescribeDBInstances",
                           "DescribeReplicationGroups"}  # fmt: skip
     assert "ListKeys" not in calls
 
 
-def test_key_found_by_tags_when_the_alias_is_missing(module_runner, platform):
+def test_a_key_under_another_alias_is_not_taken(module_runner, platform):
     found = module_runner("monitoring_targets_info", _args(key_alias="alias/nope"))
-    assert found["key_arn"] == platform["key_arn"]
+    assert found["key_arn"] == "" and found["missing"] == ["KMS key alias/nope"]
 
 
 def test_missing_resources_are_named_not_failed(module_runner, aws_endpoint):
