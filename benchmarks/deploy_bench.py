@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from local_aws.server import fetch_calls  # noqa: E402
+from tools.demo import start_emulator  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CALLBACKS = ROOT / "benchmarks" / "callback_plugins"
@@ -50,26 +51,9 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-def start_emulator(tree: Path, work: Path) -> tuple[subprocess.Popen, str]:
-    url_file = work / "emulator.url"
-    url_file.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_aws", "--url-file", str(url_file)],
-        cwd=tree,
-        stdout=subprocess.DEVNULL,
-        stderr=(work / "emulator.log").open("a"),
-    )
-    deadline = time.monotonic() + 60
-    while not (url_file.exists() and url_file.read_text().strip()):
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"the emulator of {tree} did not start; see {work / 'emulator.log'}")
-        time.sleep(0.1)
-    return process, url_file.read_text().strip()
-
-
 def run_side(tree: Path, work: Path) -> dict:
     """One fresh emulator; the three runs of site.yml into it."""
-    process, url = start_emulator(tree, work)
+    process, url = start_emulator(work, tree)
     env = dict(
         os.environ,
         AWS_ENDPOINT_URL=url,

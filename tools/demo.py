@@ -28,18 +28,20 @@ BIN = Path(sys.executable).parent
 RECAP = re.compile(r"(localhost\s+: ok=\d+\s+changed=(\d+).*)")
 
 
-def start_emulator(workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_emulator(workdir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``python -m local_aws`` of the checkout ``tree`` on a free loopback port; (process, URL)."""
     url_file = workdir / "emulator.url"
+    url_file.unlink(missing_ok=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "local_aws", "--url-file", str(url_file)],
-        cwd=ROOT,
+        cwd=tree,
         stdout=subprocess.DEVNULL,
-        stderr=(workdir / "emulator.log").open("w"),
+        stderr=(workdir / "emulator.log").open("a"),
     )
     deadline = time.monotonic() + 60
     while not url_file.exists() or not url_file.read_text().strip():
         if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"the local AWS emulator did not start; see {workdir / 'emulator.log'}")
+            sys.exit(f"the local AWS emulator of {tree} did not start; see {workdir / 'emulator.log'}")
         time.sleep(0.1)
     return process, url_file.read_text().strip()
 
