@@ -139,16 +139,11 @@ values_changed:
   elements: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secrets import SecretError, Secrets
 
@@ -200,17 +195,14 @@ def main():
         supports_check_mode=True,
     )
     client = retrying_client(module, "secretsmanager")
-    what = module.params["name"] or "the secrets"
-    try:
-        if module.params["secrets"] is not None:
-            result = converge_many(module, client)
-        else:
-            result = Secrets(module, client).converge(module.params, module.params["purge_tags"])
-    except SecretError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage {what}")
-    exit_with(module, result)
+    params = module.params
+
+    def work() -> dict:
+        if params["secrets"] is not None:
+            return converge_many(module, client)
+        return Secrets(module, client).converge(params, params["purge_tags"])
+
+    run_module(module, work, f"manage {params['name'] or 'the secrets'}", (SecretError,))
 
 
 if __name__ == "__main__":
