@@ -500,11 +500,26 @@ def task_role_item(item: dict, prefix: str) -> dict:
     }
 
 
+def iam_role_item(role: dict, trust_policy: dict, tags: dict, env: str) -> dict:
+    """A compute role entry (name, component, description, policy: see task_role_item) as an
+    iam_roles entry: the trust policy, exactly one inline policy named after the role, no managed
+    policy, and the tags plus airflow:env / airflow:component."""
+    return {
+        "name": role["name"],
+        "description": role["description"],
+        "assume_role_policy": trust_policy,
+        "inline_policies": {role["name"]: role["policy"]},
+        "managed_policy_arns": [],
+        "tags": {**tags, "airflow:env": env, "airflow:component": role["component"]},
+    }
+
+
 class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
             "task_role_item": task_role_item,
+            "iam_role_item": iam_role_item,
             "task_role_policies": task_role_policies,
             "execution_role_policy": execution_role_policy,
             "task_trust_policy": task_trust_policy,

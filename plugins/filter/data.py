@@ -107,6 +107,21 @@ def mount_targets(subnet_ids: list, security_groups: list) -> list[dict]:
     return [{"subnet_id": subnet, "security_groups": list(security_groups)} for subnet in subnet_ids]
 
 
+def log_group_item(name_and_component, kms_key_id: str, retention: int, tags: dict) -> dict:
+    """A (log group name, component) pair as a cloudwatch_log_groups entry, tagged with the component."""
+    name, component = name_and_component
+    return {
+        "name": name,
+        "kms_key_id": kms_key_id,
+        "retention": int(retention),
+        "tags": {**tags, "airflow:component": component},
+    }
+
+
 class FilterModule:
     def filters(self):
-        return {"data_problems": data_problems, "mount_targets": mount_targets}
+        return {
+            "data_problems": data_problems,
+            "mount_targets": mount_targets,
+            "log_group_item": log_group_item,
+        }
