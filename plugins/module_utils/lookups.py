@@ -63,3 +63,12 @@ def secrets_under(client, prefix: str) -> list:
         ),
         key=lambda s: s["Name"],
     )
+
+
+def prefix_lists(ec2, names: list) -> list:
+    """The AWS-managed prefix lists of these names (DescribePrefixLists entries; one paginated read)."""
+    if not names:
+        return []
+    filters = [{"Name": "prefix-list-name", "Values": sorted(names)}]
+    found = paginate(ec2, "describe_prefix_lists", Filters=filters).get("PrefixLists", [])
+    return [p for p in found if p["PrefixListName"] in names]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import prefix_lists
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.security_groups import ip_permissions
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
@@ -38,11 +39,7 @@ def read_groups(client, group_ids: list) -> list:
 
 def prefix_list_ids(client, names: list) -> dict:
     """AWS-managed prefix-list id by name, for the names given (one paginated read)."""
-    if not names:
-        return {}
-    filters = [{"Name": "prefix-list-name", "Values": sorted(names)}]
-    found = paginate(client, "describe_prefix_lists", Filters=filters).get("PrefixLists", [])
-    return {p["PrefixListName"]: p["PrefixListId"] for p in found}
+    return {p["PrefixListName"]: p["PrefixListId"] for p in prefix_lists(client, names)}
 
 
 def create_group(client, vpc_id: str, name: str, description: str, tags: dict) -> str:

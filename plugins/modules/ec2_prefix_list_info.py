@@ -57,7 +57,8 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import prefix_lists
 
 
 def main():
@@ -68,19 +69,17 @@ def main():
     names = module.params["names"]
     client = retrying_client(module, "ec2")
     try:
-        found = paginate(
-            client, "describe_prefix_lists", Filters=[{"Name": "prefix-list-name", "Values": names}]
-        ).get("PrefixLists", [])
+        found = prefix_lists(client, names)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to describe prefix lists")
-    ids = {p["PrefixListName"]: p["PrefixListId"] for p in found if p["PrefixListName"] in names}
+    ids = {p["PrefixListName"]: p["PrefixListId"] for p in found}
     missing = sorted(set(names) - set(ids))
     if missing:
         module.fail_json(msg=f"No AWS-managed prefix list named {', '.join(missing)} in this region")
     module.exit_json(
         changed=False,
         prefix_list_ids=ids,
-        prefix_lists=[camel_dict_to_snake_dict(p) for p in found if p["PrefixListName"] in names],
+        prefix_lists=[camel_dict_to_snake_dict(p) for p in found],
     )
 
 
