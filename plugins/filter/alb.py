@@ -7,6 +7,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlparse
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+
 OIDC_ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint", "user_info_endpoint")
 # Airflow 3 removed /health (the webserver): a target group checking it never turns healthy.
 DEAD_HEALTH_PATHS = ("/health", "/health/")
@@ -49,10 +51,7 @@ def _oidc_problems(cfg: dict) -> list[str]:
 
 def alb_problems(cfg: dict) -> list[str]:
     """Every reason the ALB inventory cannot be built; ``cfg`` keys are the variables without ``alb_``."""
-    problems: list[str] = []
-    for name in ("name", "target_group_name"):
-        if not 1 <= len(cfg.get(name) or "") <= 32:
-            problems.append(f"alb_{name}={cfg.get(name)!r} must be 1-32 characters (AWS limit)")
+    problems: list[str] = _aws_problems(cfg)
     if not str(cfg.get("ssl_policy", "")).startswith("ELBSecurityPolicy-TLS13-"):
         problems.append(
             f"alb_ssl_policy={cfg.get('ssl_policy')!r} is not a TLS 1.3 policy (ELBSecurityPolicy-TLS13-...)"
@@ -75,6 +74,35 @@ def alb_problems(cfg: dict) -> list[str]:
     if cfg.get("oidc_enabled"):
         problems.extend(_oidc_problems(cfg))
     return problems
+
+
+def _aws_problems(cfg: dict) -> list[str]:
+    """Names (AWS's ELB name rules; when derived, said about the variable the user set) and the
+    target group's health-check limits (botocore's elbv2 model)."""
+    prefix = str(cfg.get("name_prefix") or "")
+    root = aws_rules.prefix_links("alb", prefix, cfg.get("project", ""), cfg.get("env", ""))
+    problems = []
+    for name, suffix, rule in (
+        ("name", "-alb", "AWS::ElasticLoadBalancingV2::LoadBalancer Name"),
+        ("target_group_name", "-api", "AWS::ElasticLoadBalancingV2::TargetGroup Name"),
+    ):
+        value = str(cfg.get(name) or "")
+        links = [{"variable": f"alb_{name}", "value": value, "default": prefix + suffix}, *root]
+        problems.append(aws_rules.blame(aws_rules.name_problem(f"alb_{name}", value, rule), links))
+    for variable, member in (
+        ("health_check_interval", "HealthCheckIntervalSeconds"),
+        ("health_check_timeout", "HealthCheckTimeoutSeconds"),
+        ("healthy_threshold", "HealthyThresholdCount"),
+        ("unhealthy_threshold", "UnhealthyThresholdCount"),
+        ("health_check_path", "HealthCheckPath"),
+    ):
+        if variable in cfg:
+            problems.append(
+                aws_rules.api_member_problem(
+                    f"alb_{variable}", cfg[variable], "elbv2", "CreateTargetGroup", member
+                )
+            )
+    return [problem for problem in problems if problem]
 
 
 def missing_idp_routes(route_tables: list, cidrs: list) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+
 # AWS Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_SIZES = {
     256: [512, 1024, 2048],
@@ -138,6 +140,94 @@ def compute_problems(cfg: dict) -> list[str]:
     worker = rows.get("worker", {})
     if worker and (worker.get("min_capacity") is None or worker.get("max_capacity") is None):
         problems.append("compute_services.worker needs min_capacity and max_capacity (autoscaling)")
+    problems.extend(_aws_problems(cfg, rows))
+    return problems
+
+
+def _aws_problems(cfg: dict, rows: dict) -> list[str]:
+    """What AWS itself would refuse: the cluster, service and IAM role names (said about the
+    variable the user set), the exec log group, the CPU architecture, autoscaling bounds."""
+    prefix = str(cfg.get("name_prefix") or "")
+    root = aws_rules.prefix_links("compute", prefix, cfg.get("project", ""), cfg.get("env", ""))
+    cluster = str(cfg.get("cluster_name") or "")
+    exec_group = str(cfg.get("exec_log_group") or "")
+    checks = [
+        aws_rules.blame(
+            aws_rules.name_problem("compute_cluster_name", cluster, "AWS::ECS::Cluster ClusterName"),
+            [{"variable": "compute_cluster_name", "value": cluster, "default": prefix}, *root],
+        ),
+        aws_rules.blame(
+            aws_rules.property_problem(
+                "compute_exec_log_group", exec_group, "AWS::Logs::LogGroup", "LogGroupName"
+            ),
+            [
+                {"variable": "compute_exec_log_group", "value": exec_group, "default": f"/ecs/{prefix}-exec"},
+                *root,
+            ],
+        ),
+        aws_rules.property_problem(
+            "compute_exec_log_retention_days",
+            cfg.get("exec_log_retention_days", 30),
+            "AWS::Logs::LogGroup",
+            "RetentionInDays",
+        ),
+        aws_rules.property_problem(
+            "compute_cpu_architecture",
+            cfg.get("cpu_architecture", "X86_64"),
+            "AWS::ECS::TaskDefinition",
+            "RuntimePlatform.CpuArchitecture",
+        ),
+    ]
+    names = [f"{prefix}-execution"] + [
+        f"{prefix}-{service}-task" for service in rows if service != "db-migrate"
+    ]
+    # The first refused IAM role and service name is enough: they share the prefix.
+    checks.append(
+        next(
+            filter(
+                None,
+                (
+                    aws_rules.api_member_problem("the IAM role name", name, "iam", "CreateRole", "RoleName")
+                    for name in names
+                ),
+            ),
+            None,
+        )
+    )
+    checks[-1] = aws_rules.blame(checks[-1], root)
+    checks.append(
+        aws_rules.blame(
+            next(
+                filter(
+                    None,
+                    (
+                        aws_rules.name_problem(
+                            "the ECS service name", f"{prefix}-{service}", "AWS::ECS::Service ServiceName"
+                        )
+                        for service in rows
+                    ),
+                ),
+                None,
+            ),
+            root,
+        )
+    )
+    if not cfg.get("alb_domain_name", "set"):
+        checks.append(
+            "compute_alb_domain_name (default: alb_domain_name) is empty: Airflow's workers, triggerer and "
+            "dag-processor reach the Task Execution API at https://<that name>:"
+            f"{cfg.get('execution_api_port')}/execution/ and verify the ALB certificate against it"
+        )
+    worker = rows.get("worker") or {}
+    if worker.get("min_capacity") is not None and int(worker["min_capacity"]) < 0:
+        checks.append(
+            f"compute_services.worker.min_capacity={worker['min_capacity']} is refused by Application Auto "
+            "Scaling: capacities are 0 or more"
+        )
+    problems = []
+    for problem in checks:
+        if problem and problem not in problems:
+            problems.append(problem)
     return problems
 
 

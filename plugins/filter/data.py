@@ -7,6 +7,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 EVICTING = "noeviction"
 
@@ -34,22 +36,11 @@ def bucket_name_problem(variable: str, name: str) -> str | None:
 def data_problems(cfg: dict) -> list[str]:
     """Every reason the data inventory cannot be built; ``cfg`` keys are the variables without ``data_``."""
     problems: list[str] = []
-    version = str(cfg["rds_engine_version"])
-    if version not in [str(v) for v in cfg["rds_engine_versions"]]:
-        problems.append(
-            f"data_rds_engine_version={version!r} is not a known PostgreSQL 16 version "
-            f"(one of {', '.join(map(str, cfg['rds_engine_versions']))})"
-        )
     family = ".".join(str(cfg["rds_instance_class"]).split(".")[:2])
     if family not in cfg["rds_instance_families"]:
         problems.append(
             f"data_rds_instance_class={cfg['rds_instance_class']!r} is not allowed "
             f"(families: {', '.join(cfg['rds_instance_families'])})"
-        )
-    if str(cfg["redis_engine_version"]) not in [str(v) for v in cfg["redis_engine_versions"]]:
-        problems.append(
-            f"data_redis_engine_version={cfg['redis_engine_version']!r} is not a Redis 7 version "
-            f"(one of {', '.join(map(str, cfg['redis_engine_versions']))})"
         )
     if str(cfg["rds_parameters"].get("rds.force_ssl", 1)) != "1":
         problems.append(
@@ -91,14 +82,178 @@ def data_problems(cfg: dict) -> list[str]:
             f"data_rds_max_allocated_storage={cfg['rds_max_allocated_storage']} is below "
             f"data_rds_allocated_storage={cfg['rds_allocated_storage']}"
         )
-    for variable in ("dags_bucket_name", "logs_bucket_name"):
-        problem = bucket_name_problem(f"data_{variable}", str(cfg[variable]))
+    for variable, kind in (("dags_bucket_name", "dags"), ("logs_bucket_name", "logs")):
+        name, env = str(cfg[variable]), str(cfg.get("env", ""))
+        links = [
+            {"variable": f"data_{variable}", "value": name, "default": f"pathwai-airflow3-{kind}-{env}"},
+            {"variable": "airflow_env", "value": env},
+        ]
+        problem = aws_rules.blame(bucket_name_problem(f"data_{variable}", name), links)
         if problem:
             problems.append(problem)
     if cfg["efs_throughput_mode"] == "provisioned" and int(cfg["efs_provisioned_throughput_in_mibps"]) <= 0:
         problems.append(
             "data_efs_throughput_mode=provisioned needs data_efs_provisioned_throughput_in_mibps > 0"
         )
+    problems.extend(_aws_problems(cfg))
+    return problems
+
+
+def _major(family: str, engine: str) -> str:
+    """postgres16 -> 16, redis7 -> 7, valkey8 -> 8 (the family's major version)."""
+    return str(family)[len(engine) :].split(".")[0] if str(family).startswith(engine) else ""
+
+
+def _engine_problems(cfg: dict) -> list[str]:
+    """Engine versions AWS offers and has not deprecated (cfn-lint's data), of the families' majors."""
+    redis_engine = "valkey" if str(cfg["redis_parameter_group_family"]).startswith("valkey") else "redis"
+    return list(
+        filter(
+            None,
+            [
+                aws_rules.engine_version_problem(
+                    "data_rds_engine_version",
+                    cfg["rds_engine_version"],
+                    "AWS::RDS::DBInstance",
+                    "postgres",
+                    _major(cfg["rds_parameter_group_family"], "postgres"),
+                    f"data_rds_parameter_group_family={cfg['rds_parameter_group_family']!r}",
+                ),
+                aws_rules.engine_version_problem(
+                    "data_redis_engine_version",
+                    cfg["redis_engine_version"],
+                    "AWS::ElastiCache::CacheCluster",
+                    redis_engine,
+                    _major(cfg["redis_parameter_group_family"], redis_engine),
+                    f"data_redis_parameter_group_family={cfg['redis_parameter_group_family']!r}",
+                ),
+            ],
+        )
+    )
+
+
+def _aws_problems(cfg: dict) -> list[str]:
+    """What AWS itself would refuse (cfn-lint's resource schemas and data, botocore's models, the
+    windows' rules): names derived from the prefix, versions, limits, enumerations, windows."""
+    region = cfg.get("region") or aws_rules.DEFAULT_REGION
+    prefix = str(cfg.get("name_prefix") or "")
+    links = aws_rules.prefix_links("data", prefix, cfg.get("project", ""), cfg.get("env", ""))
+    postgres = {"Engine": "postgres"}
+    checks = [
+        aws_rules.blame(
+            aws_rules.property_problem(
+                "the RDS instance identifier", f"{prefix}-db", "AWS::RDS::DBInstance", "DBInstanceIdentifier"
+            ),
+            links,
+        ),
+        aws_rules.blame(
+            aws_rules.name_problem(
+                "the ElastiCache replication group id",
+                f"{prefix}-redis",
+                "AWS::ElastiCache::ReplicationGroup ReplicationGroupId",
+            ),
+            links,
+        ),
+        aws_rules.property_problem(
+            "data_rds_instance_class",
+            cfg["rds_instance_class"],
+            "AWS::RDS::DBInstance",
+            "DBInstanceClass",
+            region,
+            postgres,
+        ),
+        aws_rules.property_problem(
+            "data_rds_backup_retention_period",
+            cfg["rds_backup_retention_period"],
+            "AWS::RDS::DBInstance",
+            "BackupRetentionPeriod",
+            region,
+            postgres,
+        ),
+        aws_rules.property_problem(
+            "data_rds_performance_insights_retention_period",
+            cfg["rds_performance_insights_retention_period"],
+            "AWS::RDS::DBInstance",
+            "PerformanceInsightsRetentionPeriod",
+            region,
+        ),
+        aws_rules.property_problem(
+            "data_redis_node_type",
+            cfg["redis_node_type"],
+            "AWS::ElastiCache::CacheCluster",
+            "CacheNodeType",
+            region,
+        ),
+        aws_rules.property_problem(
+            "data_efs_throughput_mode", cfg["efs_throughput_mode"], "AWS::EFS::FileSystem", "ThroughputMode"
+        ),
+        aws_rules.property_problem(
+            "data_log_retention_days", cfg["log_retention_days"], "AWS::Logs::LogGroup", "RetentionInDays"
+        ),
+    ]
+    if cfg["efs_lifecycle_transition_to_ia"]:
+        checks.append(
+            aws_rules.property_problem(
+                "data_efs_lifecycle_transition_to_ia",
+                cfg["efs_lifecycle_transition_to_ia"],
+                "AWS::EFS::FileSystem",
+                "LifecyclePolicy.TransitionToIA",
+            )
+        )
+    if cfg["efs_throughput_mode"] == "provisioned":
+        checks.append(
+            aws_rules.api_member_problem(
+                "data_efs_provisioned_throughput_in_mibps",
+                cfg["efs_provisioned_throughput_in_mibps"],
+                "efs",
+                "CreateFileSystem",
+                "ProvisionedThroughputInMibps",
+            )
+        )
+    for service in cfg.get("log_services") or []:
+        checks.append(
+            aws_rules.blame(
+                aws_rules.property_problem(
+                    f"the log group name of data_log_services {service!r}",
+                    f"/ecs/{prefix}-{service}",
+                    "AWS::Logs::LogGroup",
+                    "LogGroupName",
+                ),
+                links,
+            )
+        )
+    problems = [problem for problem in checks if problem]
+    # S3 lifecycle: "Days" must be a positive integer (S3 refuses 0 and negatives; no library holds it).
+    days = cfg["logs_expiration_days"]
+    if not str(days).isdigit() or int(days) < 1:
+        problems.append(
+            f"data_logs_expiration_days={days!r} is refused by S3: expiration days must be 1 or more"
+        )
+    # ElastiCache keeps automatic snapshots 0-35 days (AWS's documented limit).
+    if not 0 <= int(cfg["redis_snapshot_retention_limit"]) <= 35:
+        problems.append(
+            f"data_redis_snapshot_retention_limit={cfg['redis_snapshot_retention_limit']} is refused by "
+            "ElastiCache: 0-35 days"
+        )
+    problems.extend(_engine_problems(cfg))
+    problems.extend(
+        aws_rules.window_problems(
+            ("data_rds_backup_window", cfg["rds_backup_window"]),
+            ("data_rds_maintenance_window", cfg["rds_maintenance_window"]),
+            30,
+            30,
+            "RDS",
+        )
+    )
+    problems.extend(
+        aws_rules.window_problems(
+            ("data_redis_snapshot_window", cfg["redis_snapshot_window"]),
+            ("data_redis_maintenance_window", cfg["redis_maintenance_window"]),
+            60,
+            60,
+            "ElastiCache",
+        )
+    )
     return problems
 
 

@@ -5,6 +5,8 @@ and the dashboard body. Pure functions (no AWS call)."""
 
 from __future__ import annotations
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+
 COMPARISONS = (
     "GreaterThanThreshold",
     "GreaterThanOrEqualToThreshold",
@@ -94,19 +96,73 @@ def monitoring_problems(cfg: dict) -> list[str]:
                 and value not in (*PLACEHOLDERS, "@redis_node")
             ):
                 problems.append(f"alarm {name}: dimension {dim} placeholder {value!r} is unknown")
-    for sub in cfg.get("subscriptions") or []:
+    problems.extend(_subscription_problems(cfg))
+    problems.extend(_name_problems(cfg))
+    return problems
+
+
+def _subscription_problems(cfg: dict) -> list[str]:
+    """Each alert subscription: a protocol SNS knows, encrypted in transit, and an endpoint of the
+    form SNS accepts for that protocol (aws_rules.subscription_problem)."""
+    problems = []
+    region = cfg.get("region") or aws_rules.DEFAULT_REGION
+    for index, sub in enumerate(cfg.get("subscriptions") or []):
+        variable = f"monitoring_alert_subscriptions[{index}]"
         if not isinstance(sub, dict) or not sub.get("protocol") or not sub.get("endpoint"):
             problems.append(f"monitoring_alert_subscriptions: {sub!r} needs protocol and endpoint")
         elif sub["protocol"] not in PROTOCOLS:
             problems.append(
                 f"monitoring_alert_subscriptions: protocol {sub['protocol']!r} is not one of {PROTOCOLS}"
             )
-        elif sub["protocol"] in ("http", "email-json") or sub["endpoint"].startswith("http://"):
+        elif sub["protocol"] in ("http", "email-json") or str(sub["endpoint"]).startswith("http://"):
             problems.append(
                 f"monitoring_alert_subscriptions: {sub['endpoint']!r} would receive alerts unencrypted; "
                 "use https"
             )
+        else:
+            problem = aws_rules.subscription_problem(variable, sub["protocol"], sub["endpoint"], region)
+            problems.extend([problem] if problem else [])
     return problems
+
+
+def _name_problems(cfg: dict) -> list[str]:
+    """The topic and alarm names AWS would refuse, said about the variable the user set."""
+    prefix = str(cfg.get("name_prefix") or "")
+    if not prefix:
+        return []
+    root = aws_rules.prefix_links("monitoring", prefix, cfg.get("project", ""), cfg.get("env", ""))
+    topic = str(cfg.get("topic_name") or "")
+    problems = [
+        aws_rules.blame(
+            aws_rules.name_problem("monitoring_alert_topic_name", topic, "AWS::SNS::Topic TopicName"),
+            [
+                {"variable": "monitoring_alert_topic_name", "value": topic, "default": f"{prefix}-alerts"},
+                *root,
+            ],
+        )
+    ]
+    for name, row in sorted(cfg["alarms"].items()):
+        problems.append(
+            aws_rules.blame(
+                aws_rules.property_problem(
+                    f"the alarm name of monitoring_alarms {name!r}",
+                    f"{prefix}-{name}",
+                    "AWS::CloudWatch::Alarm",
+                    "AlarmName",
+                ),
+                root,
+            )
+        )
+        if isinstance(row, dict) and row.get("description"):
+            problems.append(
+                aws_rules.property_problem(
+                    f"monitoring_alarms.{name}.description",
+                    row["description"],
+                    "AWS::CloudWatch::Alarm",
+                    "AlarmDescription",
+                )
+            )
+    return [problem for problem in problems if problem]
 
 
 def _enabled(row: dict, ctx: dict) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+
 # network_idp_route_target value that makes the role create and attach a virtual private gateway.
 VPN_GATEWAY = "vpn-gateway"
 
@@ -90,6 +92,64 @@ def network_problems(cfg: dict) -> list[str]:
             f"gateway (vgw-...) or {VPN_GATEWAY!r} (the role creates and attaches one); internet and NAT "
             "gateways are not allowed"
         )
+    problems.extend(_aws_problems(cfg))
+    return problems
+
+
+def _aws_problems(cfg: dict) -> list[str]:
+    """What AWS itself would refuse: the region, zones outside it, security-group names and
+    descriptions (cfn-lint's AWS::EC2::SecurityGroup schema) and rule descriptions."""
+    problems: list[str] = []
+    region = cfg.get("region") or ""
+    if region:
+        problem = aws_rules.region_problem("airflow_region", region)
+        problems.extend([problem] if problem else [])
+        if not problem:
+            problems.extend(
+                aws_rules.zone_problems(
+                    "network_availability_zones", cfg.get("availability_zones"), region, "airflow_region"
+                )
+            )
+    prefix = str(cfg.get("name_prefix") or "")
+    links = aws_rules.prefix_links("network", prefix, cfg.get("project", ""), cfg.get("env", ""))
+    for short, group in (cfg.get("security_groups") or {}).items():
+        where = f"network_security_groups.{short}"
+        group = group if isinstance(group, dict) else {}
+        problems.extend(
+            filter(
+                None,
+                [
+                    aws_rules.property_problem(
+                        f"{where}.description",
+                        group.get("description", ""),
+                        "AWS::EC2::SecurityGroup",
+                        "GroupDescription",
+                        region or aws_rules.DEFAULT_REGION,
+                    ),
+                    aws_rules.blame(
+                        aws_rules.property_problem(
+                            f"the security group name of {where}",
+                            f"{prefix}-{short}",
+                            "AWS::EC2::SecurityGroup",
+                            "GroupName",
+                        ),
+                        links,
+                    ),
+                ],
+            )
+        )
+        for direction in ("ingress", "egress"):
+            for index, rule in enumerate(group.get(direction) or []):
+                peers = [rule.get("peer", "cidr")] if rule.get("cidrs") else []
+                peers += list(rule.get("groups") or []) + (
+                    [rule["prefix_list"]] if rule.get("prefix_list") else []
+                )
+                for peer in peers:
+                    description = _rule_description(short, direction, peer, rule.get("port"))
+                    problem = aws_rules.rule_description_problem(
+                        f"{where}.{direction}[{index}] (rule description)", description
+                    )
+                    problems.extend([problem] if problem else [])
     return problems
 
 
