@@ -161,6 +161,7 @@ def _aws_problems(cfg: dict) -> list[str]:
             "DBInstanceClass",
             region,
             postgres,
+            extensions=("dbinstanceclass_enum",),
         ),
         aws_rules.property_problem(
             "data_rds_backup_retention_period",
@@ -183,6 +184,7 @@ def _aws_problems(cfg: dict) -> list[str]:
             "AWS::ElastiCache::CacheCluster",
             "CacheNodeType",
             region,
+            extensions=("cachenodetype_enum",),
         ),
         aws_rules.property_problem(
             "data_efs_throughput_mode", cfg["efs_throughput_mode"], "AWS::EFS::FileSystem", "ThroughputMode"

@@ -15,39 +15,51 @@ the inventory. Pure Python: no AWS call, nothing downloaded (cfn-lint's bundled 
 
 from __future__ import annotations
 
+import ast
 import functools
-import importlib
+import importlib.util
 import json
-import pkgutil
 import re
 from pathlib import Path
 
 DEFAULT_REGION = "us-east-1"
+# cfn-lint's region-keyed extension schemas run to megabytes (instance classes per region and
+# engine): read only when a check names them.
+LARGE_EXTENSION = 256 * 1024
 
 
 # ---------------------------------------------------------------- cfn-lint's data
+# Read from cfn-lint's package data without importing cfn-lint (its rule engine takes a second to
+# import, and Ansible runs each task's filters in a fresh worker process): the same files its
+# ProviderSchemaManager reads, providers/<region>.json -> resources/<hash>.json.
 
 
 @functools.cache
+def _cfnlint_root() -> Path:
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("cfn-lint is required for the inventory checks (pip install cfn-lint)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def _cfnlint_data() -> Path:
-    import cfnlint
+    return _cfnlint_root() / "data" / "schemas"
 
-    return Path(cfnlint.__file__).parent / "data" / "schemas"
+
+def _read(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @functools.cache
-def _schema_manager():
-    """cfn-lint's provider-schema manager on its bundled schemas (never the download cache)."""
-    from cfnlint.schema.manager import ProviderSchemaManager
-
-    data = _cfnlint_data()
-    return ProviderSchemaManager(providers_dir=data / "providers", resources_dir=data / "resources")
+def _provider(region: str) -> dict:
+    path = _cfnlint_data() / "providers" / f"{region}.json"
+    return _read(path if path.exists() else path.with_name(f"{DEFAULT_REGION}.json"))
 
 
 @functools.cache
 def resource_schema(resource_type: str, region: str = DEFAULT_REGION) -> dict:
     """The CloudFormation resource schema cfn-lint validates ``resource_type`` with in ``region``."""
-    return _schema_manager().get_resource_schema(region, resource_type).schema
+    return _read(_cfnlint_data() / "resources" / f"{_provider(region)[resource_type]}.json")
 
 
 def _extension_dir(resource_type: str) -> Path:
@@ -55,51 +67,73 @@ def _extension_dir(resource_type: str) -> Path:
 
 
 @functools.cache
-def _extensions(resource_type: str, region: str) -> tuple:
-    """cfn-lint's extra schemas for a resource type (region-keyed ones for ``region``), without
-    those that gather other resources of a template."""
-    schemas = []
+def _extension(path: Path, region: str) -> dict | None:
+    schema = _read(path)
+    if "cfnGather" in schema:  # needs the other resources of a template
+        return None
+    if DEFAULT_REGION in schema:  # keyed by region
+        schema = schema.get(region) or schema[DEFAULT_REGION]
+    return schema
+
+
+def _extensions(resource_type: str, region: str, named: tuple[str, ...]) -> list[tuple[str, dict]]:
+    """cfn-lint's extra schemas for a resource type: the small ones, and the large ones ``named``."""
     folder = _extension_dir(resource_type)
+    schemas = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        if "cfnGather" in schema:
-            continue
-        if DEFAULT_REGION in schema:  # keyed by region
-            schema = schema.get(region) or schema[DEFAULT_REGION]
-        schemas.append((path.stem, schema))
-    return tuple(schemas)
+        if path.stem in named or path.stat().st_size <= LARGE_EXTENSION:
+            schema = _extension(path, region)
+            if schema is not None:
+                schemas.append((path.stem, schema))
+    return schemas
+
+
+def _constant(node, prefix: str) -> str | None:
+    """A rule's pattern argument: a string, or ``self.ARN_PREFIX + r"..."``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _constant(node.left, prefix), _constant(node.right, prefix)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.Attribute) and node.attr == "ARN_PREFIX":
+        return prefix
+    return None
 
 
 @functools.cache
 def _cfnlint_formats() -> dict:
-    """cfn-lint's own format rules (AWS::EC2::SecurityGroup.Name, AWS::Lambda::Function.Arn, ...)."""
-    import cfnlint.rules.formats as package
-    from cfnlint.rules.formats.FormatKeyword import FormatKeyword
-
+    """cfn-lint's own format rules (rules/formats: AWS::EC2::SecurityGroup.Name,
+    AWS::Lambda::Function.Arn, ...): each rule's ``format`` and ``pattern``, read from its source."""
+    folder = _cfnlint_root() / "rules" / "formats"
+    base = ast.parse((folder / "FormatKeyword.py").read_text(encoding="utf-8"))
+    prefix = next(
+        node.value.value
+        for node in ast.walk(base)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ARN_PREFIX"
+    )
     formats = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, FormatKeyword) and value is not FormatKeyword:
-                rule = value()
-                if rule.format_keyword and rule.pattern:
-                    formats[rule.format_keyword] = rule.pattern
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                arguments = {keyword.arg: _constant(keyword.value, prefix) for keyword in node.keywords}
+                if arguments.get("format") and arguments.get("pattern"):
+                    formats[arguments["format"]] = arguments["pattern"]
     return formats
 
 
-def _format_checker(schema) -> object:
-    """A jsonschema format checker that knows cfn-lint's formats used in ``schema`` (loaded lazily)."""
+@functools.cache
+def _format_checker() -> object:
+    """A jsonschema format checker that knows cfn-lint's formats (and only those)."""
     from jsonschema import FormatChecker
 
-    checker = FormatChecker()
-    if '"format": "AWS::' in json.dumps(schema):
-        for name, pattern in _cfnlint_formats().items():
-            compiled = re.compile(pattern)
+    checker = FormatChecker(formats=())
+    for name, pattern in _cfnlint_formats().items():
+        compiled = re.compile(pattern)
 
-            def check(instance, compiled=compiled) -> bool:
-                return not isinstance(instance, str) or bool(compiled.match(instance))
+        def check(instance, compiled=compiled) -> bool:
+            return not isinstance(instance, str) or bool(compiled.match(instance))
 
-            checker.checks(name)(check)
+        checker.checks(name)(check)
     return checker
 
 
@@ -150,10 +184,12 @@ def property_problem(
     prop: str,
     region: str = DEFAULT_REGION,
     context: dict | None = None,
+    extensions: tuple[str, ...] = (),
 ) -> str | None:
     """Why AWS would refuse ``value`` as ``resource_type``'s ``prop`` (cfn-lint's resource schema,
     then its extension schemas, evaluated with ``context``: the other properties the role sets,
-    e.g. ``{"Engine": "postgres"}``), naming ``variable``; None when it is accepted."""
+    e.g. ``{"Engine": "postgres"}``; large extensions only when in ``extensions``), naming
+    ``variable``; None when it is accepted."""
     from jsonschema import Draft7Validator
 
     full = resource_schema(resource_type, region)
@@ -166,12 +202,16 @@ def property_problem(
         raise KeyError(f"{resource_type} has no property {prop}")
     schema = {"definitions": full.get("definitions", {}), **sub}
     value = _coerce(value, sub)
-    checker = _format_checker(sub)
+    checker = _format_checker()
     for error in Draft7Validator(schema, format_checker=checker).iter_errors(value):
         return _message(variable, value, resource_type, prop, _reason(error))
     properties = {**(context or {}), prop: value}
-    for _, extension in _extensions(resource_type, region) if "." not in prop else ():
-        validator = Draft7Validator(extension, format_checker=_format_checker(extension))
+    for name, extension in _extensions(resource_type, region, extensions) if "." not in prop else ():
+        validator = Draft7Validator(extension, format_checker=checker)
+        if "enum" in extension and name.startswith(prop.lower()):  # a property's own list
+            for error in validator.iter_errors(value):
+                return _message(variable, value, resource_type, prop, _reason(error))
+            continue
         for error in validator.iter_errors(properties):
             if list(error.absolute_path)[:1] == [prop]:
                 return _message(variable, value, resource_type, prop, _reason(error))
