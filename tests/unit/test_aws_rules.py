@@ -105,3 +105,33 @@ def test_api_member_rules_come_from_botocore():
         "v", 301, "elbv2", "CreateTargetGroup", "HealthCheckIntervalSeconds"
     )
     assert "at most 64" in aws_rules.api_member_problem("v", "r" * 65, "iam", "CreateRole", "RoleName")
+
+
+def test_the_data_read_is_cfn_lints_own():
+    """aws_rules reads cfn-lint's files without importing cfn-lint (a second per Ansible worker):
+    what it reads must be what cfn-lint's schema manager and format rules use."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    import cfnlint
+    import cfnlint.rules.formats as formats
+    from cfnlint.rules.formats.FormatKeyword import FormatKeyword
+    from cfnlint.schema.manager import ProviderSchemaManager
+
+    data = Path(cfnlint.__file__).parent / "data" / "schemas"
+    manager = ProviderSchemaManager(providers_dir=data / "providers", resources_dir=data / "resources")
+    for region in ("us-east-1", "eu-west-1"):
+        for resource in ("AWS::RDS::DBInstance", "AWS::EC2::SecurityGroup", "AWS::Logs::LogGroup"):
+            assert (
+                aws_rules.resource_schema(resource, region)
+                == manager.get_resource_schema(region, resource).schema
+            )
+    rules = {}
+    for info in pkgutil.iter_modules(formats.__path__):
+        for value in vars(importlib.import_module(f"{formats.__name__}.{info.name}")).values():
+            if isinstance(value, type) and issubclass(value, FormatKeyword) and value is not FormatKeyword:
+                rule = value()
+                if rule.format_keyword and rule.pattern:
+                    rules[rule.format_keyword] = rule.pattern
+    assert rules and aws_rules._cfnlint_formats() == rules
