@@ -7,9 +7,8 @@ import json
 
 import pytest
 import yaml
-from conftest import ROOT
-
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.kms import key_policy
+from conftest import ROOT
 
 ENVS = ["local", "dev", "prod"]
 
@@ -26,13 +25,16 @@ def _of_type(template: dict, rtype: str) -> dict:
 def test_security_groups_and_rules_are_the_roles(env, plan_export):
     template = plan_export(env)["template"]
     groups = _of_type(template, "AWS::EC2::SecurityGroup")
-    defaults = yaml.safe_load((ROOT / "roles/network/defaults/main.yml").read_text())["network_security_groups"]
+    defaults = yaml.safe_load((ROOT / "roles/network/defaults/main.yml").read_text())
+    defaults = defaults["network_security_groups"]
     assert {g["GroupName"].rsplit(f"-{env}-", 1)[1] for g in groups.values()} == set(defaults)
     dag_sync = groups["SgDagSync"]
     assert dag_sync["GroupDescription"] == defaults["dag-sync"]["description"]
-    rules = _of_type(template, "AWS::EC2::SecurityGroupIngress") | _of_type(template, "AWS::EC2::SecurityGroupEgress")
+    rules = _of_type(template, "AWS::EC2::SecurityGroupIngress")
+    rules |= _of_type(template, "AWS::EC2::SecurityGroupEgress")
     # api-server: ingress 8080 from the ALB's group, by reference to the planned group.
-    ingress = [r for r in rules.values() if r["GroupId"] == {"Ref": "SgApiServer"} and "SourceSecurityGroupId" in r]
+    ingress = [r for r in rules.values() if r["GroupId"] == {"Ref": "SgApiServer"}]
+    ingress = [r for r in ingress if "SourceSecurityGroupId" in r]
     assert [(r["FromPort"], r["SourceSecurityGroupId"]) for r in ingress] == [(8080, {"Ref": "SgAlb"})]
     assert all(r["Description"].startswith(tuple(defaults)) for r in rules.values())
 
