@@ -345,3 +345,23 @@ def test_converters_tolerate_absent_properties(rtype):
     """A live rendering carries only what the account reports: a converter never needs a property."""
     blocks = plan_data.TERRAFORM[rtype]({"type": rtype, "id": "X", "properties": {}, "sources": {}})
     assert blocks and blocks[0][1] == "" and blocks[0][0].startswith("aws_")
+
+
+def test_optional_settings_follow_the_inventory(role_vars):
+    """Provisioned throughput, no IA transition, no backup: rendered as the role sends them."""
+    v = {
+        **role_vars,
+        "data_efs_throughput_mode": "provisioned",
+        "data_efs_provisioned_throughput_in_mibps": 64,
+        "data_efs_lifecycle_transition_to_ia": "",
+        "data_efs_backup": False,
+    }
+    resources = plan_data.data_resources(v)
+    efs = one(resources, "AWS::EFS::FileSystem")
+    assert efs["ThroughputMode"] == "provisioned" and efs["ProvisionedThroughputInMibps"] == 64.0
+    assert "LifecyclePolicies" not in efs
+    assert efs["BackupPolicy"] == {"Status": "DISABLED"}
+    default = one(plan_data.data_resources(role_vars), "AWS::EFS::FileSystem")
+    assert "ProvisionedThroughputInMibps" not in default
+    blocks = plan_data.TERRAFORM["AWS::EFS::FileSystem"]({"type": "", "id": "Efs", "properties": efs})
+    assert blocks[0][2]["provisioned_throughput_in_mibps"] == 64.0 and blocks[0][2]["lifecycle_policy"] == []
