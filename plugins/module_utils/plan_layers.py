@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import (
+    plan_data,
     plan_endpoints,
     plan_kms,
     plan_network,
@@ -19,6 +20,7 @@ LAYERS = {
     "network": plan_network,
     "kms": plan_kms,
     "endpoints": plan_endpoints,
+    "data": plan_data,
 }
 
 
