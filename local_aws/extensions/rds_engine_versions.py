@@ -2,7 +2,8 @@
 
 Real RDS answers ``InvalidParameterCombination`` / ``Cannot find version 16.8 for postgres`` when
 a new DB instance asks for a version it does not offer (retired minors such as PostgreSQL
-16.1-16.8, or versions that never existed), and the same for a ModifyDBInstance upgrade to one.
+16.1-16.8, or versions that never existed), and the same for a ModifyDBInstance upgrade to one
+(restating the version an instance already runs is not a change and passes).
 moto 5.2.5 accepted any string. The versions come from cfn-lint's data (AWS's engine-version
 lists, kept current by cfn-lint) through ``plugins/module_utils/aws_engine_versions.py``, the
 same source the roles' preflight uses: listed and not deprecated for new instances. An engine
@@ -34,9 +35,11 @@ def apply() -> None:
         return original_create(self, db_kwargs)
 
     def modify_db_instance(self, db_instance_identifier, db_kwargs):
-        if db_kwargs.get("engine_version"):
+        version = db_kwargs.get("engine_version")
+        if version:
             database = self.describe_db_instances(db_instance_identifier)[0]  # DBInstanceNotFound
-            check_engine_version(database.engine, db_kwargs.get("engine_version"))
+            if version != database.engine_version:  # the version it runs is not a change
+                check_engine_version(database.engine, version)
         return original_modify(self, db_instance_identifier, db_kwargs)
 
     RDSBackend.create_db_instance = create_db_instance

@@ -74,8 +74,10 @@ def rds_deprecated_engine_versions(engine: str) -> tuple[str, ...]:
 def rds_engine_versions_for_new_instances(engine: str) -> tuple[str, ...] | None:
     """The versions of ``engine`` a new RDS DB instance can be created with, or None if unknown.
 
-    A major version alone (``"16"``) is offered while one of its minors is: RDS then picks the
-    default minor."""
+    A major version alone (``"16"``) is offered while one of its minors is: RDS then uses the
+    default minor ("If you specify only a major version, Amazon RDS updates the DB instance to the
+    default minor version", ModifyDBInstance ``EngineVersion``), although cfn-lint's deprecated
+    list names the bare majors too."""
     listed = rds_listed_engine_versions(engine)
     if listed is None:
         return None
