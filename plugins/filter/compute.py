@@ -26,6 +26,9 @@ FARGATE_SIZES = {
 }
 CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker")
+# Services with a task role, and those with a container log group (/ecs/<prefix>-<service>).
+TASK_SERVICES = (*AIRFLOW_SERVICES, "dag-sync")
+LOG_SERVICES = (*TASK_SERVICES, "db-migrate")
 # Airflow containers that run a Task Execution API client (they reach /execution/ on the ALB).
 EXECUTION_API_CLIENTS = ("dag-processor", "triggerer", "worker")
 # [api_auth] jwt_secret signs and checks task tokens: only these two may hold it (DESIGN §3).
@@ -587,6 +590,37 @@ def task_role_item(item: dict, prefix: str) -> dict:
     }
 
 
+def log_groups(prefix: str) -> dict:
+    """Service -> its container log group (the data role creates them)."""
+    return {service: f"/ecs/{prefix}-{service}" for service in LOG_SERVICES}
+
+
+def task_images(services: dict, dag_sync: dict, migrate: dict) -> list[str]:
+    """Every image a task runs: the merged service rows', dag-sync's and db-migrate's."""
+    return [row["image"] for row in services.values()] + [dag_sync["image"], migrate["image"]]
+
+
+def task_role_arns(role_arns: dict, prefix: str) -> dict:
+    """Service -> its task role ARN, from iam_roles' ``roles`` (role name -> ARN)."""
+    return {service: role_arns[f"{prefix}-{service}-task"] for service in TASK_SERVICES}
+
+
+def role_items(ctx: dict) -> list[dict]:
+    """The execution role and one task role per service (name, component, description, policy),
+    each with the inline policy built from ``ctx`` (the policy context)."""
+    execution = {
+        "name": f"{ctx['prefix']}-execution",
+        "component": "ecs-execution",
+        "description": "ECS task execution: pull images, write container logs, read the secrets",
+        "policy": execution_role_policy(ctx),
+    }
+    tasks = [
+        task_role_item({"key": service, "value": policy}, ctx["prefix"])
+        for service, policy in task_role_policies(ctx).items()
+    ]
+    return [execution, *tasks]
+
+
 def iam_role_item(role: dict, trust_policy: dict, tags: dict, env: str) -> dict:
     """A compute role entry (name, component, description, policy: see task_role_item) as an
     iam_roles entry: the trust policy, exactly one inline policy named after the role, no managed
@@ -605,7 +639,10 @@ class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
-            "task_role_item": task_role_item,
+            "compute_role_items": role_items,
+            "compute_log_groups": log_groups,
+            "task_images": task_images,
+            "task_role_arns": task_role_arns,
             "iam_role_item": iam_role_item,
             "task_role_policies": task_role_policies,
             "execution_role_policy": execution_role_policy,

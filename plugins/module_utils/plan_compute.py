@@ -34,10 +34,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef im
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles import desired as desired_role
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import link_physical_ids, tf_ref
 
-# As roles/compute/tasks/main.yml (compute_log_services) and task_definitions.yml
-# (compute_task_services) list them.
-LOG_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker", "dag-sync", "db-migrate")
-TASK_SERVICES = (*cf.AIRFLOW_SERVICES, "dag-sync")
+LOG_SERVICES, TASK_SERVICES = cf.LOG_SERVICES, cf.TASK_SERVICES
 KEY_PURPOSES = ("logs", "s3", "secrets")
 # The DAGs file system and its access point (planned by the data layer).
 EFS_ID = pm.logical_id("efs", "dags")
@@ -122,11 +119,10 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "secret_prefix": v["compute_secret_prefix"],
         "dags_bucket": v["compute_dags_bucket"],
         "logs_bucket": v["compute_logs_bucket"],
-        "log_groups": {s: f"/ecs/{prefix}-{s}" for s in LOG_SERVICES},
+        "log_groups": cf.log_groups(prefix),
         "exec_log_group": v["compute_exec_log_group"],
         "efs": efs,
-        "images": [row["image"] for row in table.values()]
-        + [v["compute_dag_sync"]["image"], v["compute_migrate"]["image"]],
+        "images": cf.task_images(table, v["compute_dag_sync"], v["compute_migrate"]),
         "dag_sync_metric_namespace": v["compute_dag_sync_metric_namespace"],
     }
 
@@ -140,18 +136,7 @@ def _role_names(v: dict) -> dict:
 def compute_roles(v: dict, ctx: dict | None = None) -> list[dict]:
     """``compute_roles`` (main.yml) as pathwai.airflow_ecs.iam_roles items (iam.yml)."""
     ctx = ctx or policy_context(v)
-    prefix = _prefix(v)
-    roles = [
-        {
-            "name": f"{prefix}-execution",
-            "component": "ecs-execution",
-            "description": "ECS task execution: pull images, write container logs, read the secrets",
-            "policy": cf.execution_role_policy(ctx),
-        }
-    ] + [
-        cf.task_role_item({"key": service, "value": policy}, prefix)
-        for service, policy in cf.task_role_policies(ctx).items()
-    ]
+    roles = cf.role_items(ctx)
     trust = cf.task_trust_policy(ctx)
     return [cf.iam_role_item(role, trust, v["compute_tags"], v["airflow_env"]) for role in roles]
 
@@ -168,8 +153,8 @@ def compute_policies(v: dict) -> list[dict]:
 
 def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
     """``compute_task_context`` as roles/compute/tasks/task_definitions.yml assembles it."""
-    names = _role_names(v)
-    role_arn = {short: stand.role_arn(short, name) for short, name in names.items()}
+    # iam_roles' result (role name -> ARN), as compute_iam_roles.roles.
+    role_arns = {name: stand.role_arn(short, name) for short, name in _role_names(v).items()}
     secrets = sorted(set(cf.AIRFLOW_SECRETS.values()) | set(cf.JWT_SECRET.values()))
     secret_arns = {
         f"{ctx['secret_prefix']}/{short}": stand.arn(
@@ -185,8 +170,8 @@ def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
         "dag_sync": v["compute_dag_sync"],
         "migrate": v["compute_migrate"],
         "secret_arns": secret_arns,
-        "execution_role_arn": role_arn["execution"],
-        "task_role_arns": {s: role_arn[f"{s}-task"] for s in TASK_SERVICES},
+        "execution_role_arn": role_arns[f"{_prefix(v)}-execution"],
+        "task_role_arns": cf.task_role_arns(role_arns, _prefix(v)),
         "cpu_architecture": v["compute_cpu_architecture"],
         "airflow_environment": v["compute_airflow_environment"],
         "auth_environment": {
