@@ -90,8 +90,9 @@ class _Stand:
         lid = pm.key_id(purpose)
         return self.arn("kms", f"key/{uuid.uuid5(uuid.NAMESPACE_URL, lid)}", f"{lid}.Arn")
 
-    def physical(self, prefix: str, lid: str, length: int = 17, attribute: str = "") -> str:
-        return self._keep(f"{prefix}-{_hex(lid, length)}", f"{lid}.{attribute}" if attribute else lid)
+    def physical(self, prefix: str, lid: str) -> str:
+        """An id such as ``subnet-<17 hex>`` standing for ``Ref`` of ``lid``."""
+        return self._keep(f"{prefix}-{_hex(lid, 17)}", lid)
 
     def role_arn(self, short: str, name: str) -> str:
         return self._keep(f"arn:aws:iam::{self.account}:role/{name}", f"{pm.role_id(short)}.Arn")
@@ -125,6 +126,12 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "images": cf.task_images(table, v["compute_dag_sync"], v["compute_migrate"]),
         "dag_sync_metric_namespace": v["compute_dag_sync_metric_namespace"],
     }
+
+
+def _row_variable(service: str) -> str:
+    """The inventory variable a service's row comes from."""
+    special = {"db-migrate": "compute_migrate", "dag-sync": "compute_dag_sync"}
+    return special.get(service, f"compute_services.{service}")
 
 
 def _role_names(v: dict) -> dict:
@@ -307,11 +314,7 @@ def _task_definitions(v: dict, tctx: dict) -> tuple[list[dict], list[dict]]:
         request = desired_definition(definition)
         props = cfn_properties(request)
         props["Tags"] = pm.tags(_component_tags(v, service))
-        variable = (
-            "compute_migrate"
-            if service == "db-migrate"
-            else ("compute_dag_sync" if service == "dag-sync" else f"compute_services.{service}")
-        )
+        variable = _row_variable(service)
         sources = {"Cpu": variable, "Memory": variable, "ContainerDefinitions": variable}
         out.append(pm.resource("AWS::ECS::TaskDefinition", pm.task_definition_id(service), props, sources))
     return out, services
@@ -355,7 +358,7 @@ def _services(v: dict, tctx: dict, stand: _Stand, definitions: list[dict]) -> li
         props = cfn_properties(request, drop=("cluster", "tags"))
         props["Cluster"] = pm.ref(pm.CLUSTER_ID)
         props["Tags"] = pm.tags(desired["tags"])
-        sources = {"DesiredCount": f"compute_services.{service}.desired_count"}
+        sources = {"DesiredCount": f"{_row_variable(service)}.desired_count"}
         out.append(pm.resource("AWS::ECS::Service", pm.service_id(service), props, sources))
     return out
 
