@@ -32,13 +32,13 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import desired_definition
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles import desired as desired_role
+
+# The DAGs file system and its access point are the data layer's.
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import ACCESS_POINT_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import link_physical_ids, tf_ref
 
 LOG_SERVICES, TASK_SERVICES = cf.LOG_SERVICES, cf.TASK_SERVICES
 KEY_PURPOSES = ("logs", "s3", "secrets")
-# The DAGs file system and its access point (planned by the data layer).
-EFS_ID = pm.logical_id("efs", "dags")
-ACCESS_POINT_ID = pm.logical_id("efs", "access", "point", "airflow")
 EXEC_LOG_GROUP_ID = pm.log_group_id("ecs-exec")
 SCALABLE_TARGET_ID = pm.logical_id("scaling", "target", "worker")
 

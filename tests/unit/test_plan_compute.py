@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_compute as pc
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers as pl
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_render as pr
 from cfnlint.api import lint
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "collections"))
-
-from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf  # noqa: E402
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_compute as pc  # noqa: E402
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm  # noqa: E402
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_render as pr  # noqa: E402
 
 ENVS = ("local", "dev", "prod")
 ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
@@ -58,7 +57,11 @@ def inventory_vars(tmp_path_factory):
                                 "content": "{{ dict(names | zip(q('ansible.builtin.vars', *names)))"
                                 " | to_json }}",
                             },
-                            "vars": {"names": f"{{{{ q('ansible.builtin.varnames', '{PATTERN}') }}}}"},
+                            "vars": {
+                                "pattern": PATTERN,
+                                "names": "{{ q('ansible.builtin.varnames', pattern)"
+                                " | reject('equalto', 'airflow_aws_connection') }}",
+                            },
                         },
                     ],
                 }
@@ -82,61 +85,27 @@ def inventory_vars(tmp_path_factory):
     return load
 
 
-def foundation_stubs(v: dict) -> list[dict]:
-    """Stand-ins for what the foundation, data and alb layers plan (only the ids compute refers to)."""
-    stubs = [pm.resource("AWS::EC2::VPC", pm.VPC_ID, {"CidrBlock": "10.0.0.0/16"})]
-    for n, az in enumerate(v["network_availability_zones"]):
-        stubs.append(
-            pm.resource(
-                "AWS::EC2::Subnet",
-                pm.subnet_id("private", az),
-                {"VpcId": pm.ref(pm.VPC_ID), "CidrBlock": f"10.0.{n}.0/24", "AvailabilityZone": az},
-            )
-        )
-    for service in pc.TASK_SERVICES:
-        stubs.append(
-            pm.resource(
-                "AWS::EC2::SecurityGroup",
-                pm.sg_id(service),
-                {"GroupDescription": service, "VpcId": pm.ref(pm.VPC_ID)},
-            )
-        )
-    for purpose in pc.KEY_PURPOSES:
-        stubs.append(
-            pm.resource(
-                "AWS::KMS::Key", pm.key_id(purpose), {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}
-            )
-        )
-    for short in sorted(set(cf.AIRFLOW_SECRETS.values()) | set(cf.JWT_SECRET.values())):
-        stubs.append(pm.resource("AWS::SecretsManager::Secret", pm.secret_id(short), {"Name": short}))
-    for service in pc.LOG_SERVICES:
-        stubs.append(pm.resource("AWS::Logs::LogGroup", pm.log_group_id(service), {"LogGroupName": service}))
-    stubs.append(pm.resource("AWS::EFS::FileSystem", pc.EFS_ID, {"Encrypted": True}))
-    stubs.append(
-        pm.resource("AWS::EFS::AccessPoint", pc.ACCESS_POINT_ID, {"FileSystemId": pm.ref(pc.EFS_ID)})
-    )
-    subnets = [pm.ref(pm.subnet_id("private", az)) for az in v["network_availability_zones"]]
-    stubs.append(pm.resource("AWS::ElasticLoadBalancingV2::LoadBalancer", pm.ALB_ID, {"Subnets": subnets}))
-    stubs.append(
+def alb_stubs(v: dict) -> list[dict]:
+    """Stand-ins for what the alb layer plans (not on main yet): only the ids compute refers to."""
+    subnets = [pm.ref(pm.subnet_id("alb", az)) for az in v["network_availability_zones"]]
+    return [
+        pm.resource("AWS::ElasticLoadBalancingV2::LoadBalancer", pm.ALB_ID, {"Subnets": subnets}),
         pm.resource(
             "AWS::ElasticLoadBalancingV2::TargetGroup",
             pm.TARGET_GROUP_ID,
             {"Port": 8080, "Protocol": "HTTP", "TargetType": "ip", "VpcId": pm.ref(pm.VPC_ID)},
-        )
-    )
-    return stubs
+        ),
+    ]
 
 
-STUB_TF = {
-    "AWS::EC2::VPC": "aws_vpc",
-    "AWS::EC2::Subnet": "aws_subnet",
-    "AWS::EC2::SecurityGroup": "aws_security_group",
-    "AWS::KMS::Key": "aws_kms_key",
-    "AWS::SecretsManager::Secret": "aws_secretsmanager_secret",
-    "AWS::EFS::FileSystem": "aws_efs_file_system",
-    "AWS::EFS::AccessPoint": "aws_efs_access_point",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": "aws_lb",
-    "AWS::ElasticLoadBalancingV2::TargetGroup": "aws_lb_target_group",
+def other_layers(v: dict) -> list[dict]:
+    """What compute refers to: the foundation and data layers' plan, and the alb stand-ins."""
+    return pl.plan_resources(v) + alb_stubs(v)
+
+
+ALB_TF = {
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda r: [("aws_lb", "", {"internal": True})],
+    "AWS::ElasticLoadBalancingV2::TargetGroup": lambda r: [("aws_lb_target_group", "", {"port": 8080})],
 }
 
 
@@ -150,14 +119,14 @@ def cfn_errors(resources: list[dict], region: str) -> list[str]:
 def test_cloudformation_has_no_cfn_lint_error(env, inventory_vars):
     v = inventory_vars(env)
     resources = pc.compute_resources(v)
-    assert cfn_errors(resources + foundation_stubs(v), v["airflow_region"]) == []
+    assert cfn_errors(resources + other_layers(v), v["airflow_region"]) == []
 
 
 def test_cfn_lint_sees_the_inventory_fargate_size(inventory_vars):
     """The renderer feeds cfn-lint: a Fargate size AWS refuses, set in the inventory, is an error."""
     v = inventory_vars("dev")
     v["compute_services"]["worker"]["memory"] = 3000
-    errors = cfn_errors(pc.compute_resources(v) + foundation_stubs(v), v["airflow_region"])
+    errors = cfn_errors(pc.compute_resources(v) + other_layers(v), v["airflow_region"])
     assert any(e.startswith("E3047") and "TaskdefWorker" in e for e in errors), errors
 
 
@@ -253,22 +222,11 @@ def test_policies_are_concrete_documents(env, inventory_vars):
     assert execution["document"] == cf.execution_role_policy(pc.policy_context(v))
 
 
-def tf_converters(stubs: list[dict]) -> dict:
-    stub_ids = {s["id"] for s in stubs}
-
-    def convert(res):
-        if res["id"] in stub_ids and res["type"] in STUB_TF:
-            return [(STUB_TF[res["type"]], "", {"name": res["id"]})]
-        return pc.TERRAFORM[res["type"]](res)
-
-    return {t: convert for t in {*pc.TERRAFORM, *STUB_TF}}
-
-
 @pytest.mark.parametrize("env", ENVS)
 def test_terraform_plan_is_well_formed(env, inventory_vars):
     v = inventory_vars(env)
-    resources, stubs = pc.compute_resources(v), foundation_stubs(v)
-    plan = pr.terraform_plan(resources + stubs, tf_converters(stubs), v["airflow_region"])
+    converters = {**pl.converters(), **pc.TERRAFORM, **ALB_TF}
+    plan = pr.terraform_plan(pc.compute_resources(v) + other_layers(v), converters, v["airflow_region"])
     changes = plan["resource_changes"]
     addresses = {c["address"] for c in changes}
     assert len(addresses) == len(changes)
