@@ -11,8 +11,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cfnlint.api import ManualArgs, lint
-
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     VPC_ID,
     key_id,
@@ -24,6 +22,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render im
     cloudformation,
     tf_ref,
 )
+from cfnlint.api import ManualArgs, lint
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVS = ("local", "dev", "prod")
@@ -38,15 +37,15 @@ DUMP = """
         name: "pathwai.airflow_ecs.{{ item }}"
         tasks_from: validate
         public: true
-      loop: %s
+      loop: __ROLES__
     - name: Write them
       vars:
-        names: "{{ q('ansible.builtin.varnames', '^(airflow|%s)_') }}"
+        names: "{{ q('ansible.builtin.varnames', '^(airflow|__NAMES__)_') }}"
       ansible.builtin.copy:
         dest: "{{ dump_file }}"
         content: "{{ dict(names | zip(q('ansible.builtin.vars', *names))) | to_json }}"
         mode: "0600"
-""" % (json.dumps(list(ROLES)), "|".join(ROLES))
+""".replace("__ROLES__", json.dumps(list(ROLES))).replace("__NAMES__", "|".join(ROLES))
 
 
 @functools.cache

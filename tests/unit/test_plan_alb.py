@@ -5,15 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_edge_support import (
-    ENVS,
-    STUB_TERRAFORM,
-    cfn_lint,
-    foundation_stubs,
-    inventory_vars,
-    unresolved,
-)
-
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.alb import execution_api_listener
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_alb
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
@@ -22,6 +13,14 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     by_id,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import terraform_plan
+from plan_edge_support import (
+    ENVS,
+    STUB_TERRAFORM,
+    cfn_lint,
+    foundation_stubs,
+    inventory_vars,
+    unresolved,
+)
 
 
 def _of(resources: list[dict], rtype: str) -> list[dict]:
