@@ -12,8 +12,6 @@ client secret the data layer's: referenced, not rendered here.
 
 from __future__ import annotations
 
-import json
-
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.alb import (
     execution_api_listener,
     https_default_actions,
@@ -364,6 +362,12 @@ def tf_action(action: dict) -> dict:
         if "session_timeout" in block:
             block["session_timeout"] = int(block["session_timeout"])
         out["authenticate_oidc"] = [block]
+    redirect = action.get("RedirectConfig")
+    if redirect:
+        keys = ("Protocol", "Port", "Host", "Path", "Query", "StatusCode")
+        out["redirect"] = [
+            _drop_none({k.lower().replace("statuscode", "status_code"): redirect.get(k) for k in keys})
+        ]
     fixed = action.get("FixedResponseConfig")
     if fixed:
         out["fixed_response"] = [
@@ -393,15 +397,31 @@ def tf_listener(res: dict) -> list:
     return [("aws_lb_listener", "", _drop_none(values))]
 
 
+_CONDITION_TF = {
+    "path-pattern": ("PathPatternConfig", "path_pattern"),
+    "host-header": ("HostHeaderConfig", "host_header"),
+    "http-request-method": ("HttpRequestMethodConfig", "http_request_method"),
+    "source-ip": ("SourceIpConfig", "source_ip"),
+}
+
+
 def _tf_condition(condition: dict) -> dict:
     field = condition.get("Field")
-    if field == "path-pattern":
-        values = (condition.get("PathPatternConfig") or {}).get("Values") or condition.get("Values") or []
-        return {"path_pattern": [{"values": list(values)}]}
-    if field == "host-header":
-        values = (condition.get("HostHeaderConfig") or {}).get("Values") or condition.get("Values") or []
-        return {"host_header": [{"values": list(values)}]}
-    return {field.replace("-", "_"): [json.loads(json.dumps(condition))]}
+    if field in _CONDITION_TF:
+        config, block = _CONDITION_TF[field]
+        values = (condition.get(config) or {}).get("Values") or condition.get("Values") or []
+        return {block: [{"values": list(values)}]}
+    if field == "http-header":
+        config = condition.get("HttpHeaderConfig") or {}
+        return {
+            "http_header": [
+                {"http_header_name": config.get("HttpHeaderName"), "values": config.get("Values") or []}
+            ]
+        }
+    if field == "query-string":
+        pairs = (condition.get("QueryStringConfig") or {}).get("Values") or []
+        return {"query_string": [{"key": p.get("Key"), "value": p.get("Value")} for p in pairs]}
+    return {}
 
 
 def tf_listener_rule(res: dict) -> list:
