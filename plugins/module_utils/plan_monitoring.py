@@ -27,6 +27,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_ala
     desired,
     put_request,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
     ALERT_TOPIC_ID,
@@ -112,12 +113,15 @@ def alarms(v: dict) -> list[dict]:
 
 
 def _links(v: dict) -> dict[str, str]:
-    """Planned values that are another planned resource: CloudFormation references them."""
+    """Planned values that are another planned resource: CloudFormation references them (the Redis
+    member clusters have no attribute of their replication group to reference)."""
     ctx = monitoring_context(v)
     return {
         topic_arn(v): ALERT_TOPIC_ID,
         ctx["alb"]: f"{ALB_ID}.LoadBalancerFullName",
         ctx["target_group"]: f"{TARGET_GROUP_ID}.TargetGroupFullName",
+        ctx["db_instance"]: DB_INSTANCE_ID,
+        ctx["efs"]: EFS_ID,
     }
 
 
@@ -277,20 +281,30 @@ def tf_subscription(res: dict) -> list:
     return [("aws_sns_topic_subscription", "", _drop_none(values))]
 
 
-def _tf_dimension(value):
-    """A dimension naming a load balancer or target group: Terraform's ``arn_suffix``."""
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return tf_ref(ref(value["Fn::GetAtt"][0]), "arn_suffix")
-    return tf_ref(value)
+# The attribute of the Terraform resource a dimension names.
+_DIMENSION_ATTRIBUTES = {
+    "LoadBalancer": "arn_suffix",
+    "TargetGroup": "arn_suffix",
+    "DBInstanceIdentifier": "identifier",
+    "FileSystemId": "id",
+}
+
+
+def _tf_dimension(name: str, value):
+    if isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value):
+        target = value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+        return tf_ref(ref(target), _DIMENSION_ATTRIBUTES.get(name, "id"))
+    return value
 
 
 def tf_alarm(res: dict) -> list:
     props = res["properties"]
+    dimensions = props.get("Dimensions") or []
     values = {
         "alarm_name": props.get("AlarmName"),
         "namespace": props.get("Namespace"),
         "metric_name": props.get("MetricName"),
-        "dimensions": {d["Name"]: _tf_dimension(d["Value"]) for d in props.get("Dimensions") or []},
+        "dimensions": {d["Name"]: _tf_dimension(d["Name"], d["Value"]) for d in dimensions},
         "statistic": props.get("Statistic"),
         "extended_statistic": props.get("ExtendedStatistic"),
         "comparison_operator": props.get("ComparisonOperator"),

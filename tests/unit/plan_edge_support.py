@@ -1,5 +1,5 @@
 """What the alb and monitoring plan tests share: the roles' variables per inventory (dumped by
-ansible-playbook, as the roles see them), stub resources for the ids other layers own, cfn-lint."""
+ansible-playbook, as the roles see them), the layers below, cfn-lint, the plan's open references."""
 
 from __future__ import annotations
 
@@ -11,16 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
-    VPC_ID,
-    key_id,
-    resource,
-    sg_id,
-    subnet_id,
-)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
     cloudformation,
-    tf_ref,
+    terraform_plan,
 )
 from cfnlint.api import ManualArgs, lint
 
@@ -40,7 +34,8 @@ DUMP = """
       loop: __ROLES__
     - name: Write them
       vars:
-        names: "{{ q('ansible.builtin.varnames', '^(airflow|__NAMES__)_') }}"
+        names: "{{ q('ansible.builtin.varnames', '^(airflow|__NAMES__)_')
+          | reject('equalto', 'airflow_aws_connection') }}"
       ansible.builtin.copy:
         dest: "{{ dump_file }}"
         content: "{{ dict(names | zip(q('ansible.builtin.vars', *names))) | to_json }}"
@@ -68,48 +63,28 @@ def inventory_vars(env: str) -> dict:
         return json.loads(dump.read_text())
 
 
-def foundation_stubs(v: dict) -> list[dict]:
-    """The network and kms layers' resources the edge layers reference (VPC, ALB subnets, ALB
-    security group, sns key), minimal: only so the references resolve."""
-    out = [resource("AWS::EC2::VPC", VPC_ID, {"CidrBlock": "10.0.0.0/16"})]
-    for i, zone in enumerate(v["network_availability_zones"]):
-        out.append(
-            resource(
-                "AWS::EC2::Subnet",
-                subnet_id("alb", zone),
-                {"VpcId": {"Ref": VPC_ID}, "CidrBlock": f"10.0.{i}.0/24", "AvailabilityZone": zone},
-            )
-        )
-    out.append(
-        resource(
-            "AWS::EC2::SecurityGroup", sg_id("alb"), {"GroupDescription": "stub", "VpcId": {"Ref": VPC_ID}}
-        )
-    )
-    out.append(resource("AWS::KMS::Key", key_id("sns"), {"EnableKeyRotation": True}))
-    return out
+def with_layers_below(v: dict, layer: str) -> list[dict]:
+    """``layer``'s resources with the layers it references (network, kms, endpoints, data; the alb
+    layer for monitoring), as the plan renders them."""
+    below = ["network", "kms", "endpoints", "data"] + (["alb"] if layer == "monitoring" else [])
+    return plan_layers.plan_resources(v, [*below, layer])
 
 
-STUB_TERRAFORM = {
-    "AWS::EC2::VPC": lambda r: [("aws_vpc", "", {"cidr_block": r["properties"]["CidrBlock"]})],
-    "AWS::EC2::Subnet": lambda r: [
-        (
-            "aws_subnet",
-            "",
-            {"vpc_id": tf_ref(r["properties"]["VpcId"]), "cidr_block": r["properties"]["CidrBlock"]},
-        )
-    ],
-    "AWS::EC2::SecurityGroup": lambda r: [
-        ("aws_security_group", "", {"description": "stub", "vpc_id": tf_ref(r["properties"]["VpcId"])})
-    ],
-    "AWS::KMS::Key": lambda r: [("aws_kms_key", "", {"enable_key_rotation": True})],
-}
+def terraform(resources: list[dict], region: str) -> dict:
+    return terraform_plan(resources, plan_layers.converters(), region)
 
 
-def cfn_lint(resources: list[dict], region: str) -> list[str]:
-    """cfn-lint's findings on the template, as ``<rule> <path>: <message>``."""
+def cfn_lint(resources: list[dict], region: str, only: list[dict] | None = None) -> list[str]:
+    """cfn-lint's findings on the template, as ``<rule> <path>: <message>``; with ``only``, those
+    on these resources."""
     template = json.dumps(cloudformation(resources, "plan"))
     matches = lint(template, config=ManualArgs(regions=[region]))
-    return [f"{m.rule.id} {'/'.join(str(p) for p in m.path)}: {m.message}" for m in matches]
+    ids = {r["id"] for r in only or resources}
+    return [
+        f"{m.rule.id} {'/'.join(str(p) for p in m.path)}: {m.message}"
+        for m in matches
+        if len(m.path) < 2 or m.path[0] != "Resources" or m.path[1] in ids
+    ]
 
 
 def unresolved(plan: dict) -> list[str]:

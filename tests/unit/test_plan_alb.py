@@ -12,15 +12,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     TARGET_GROUP_ID,
     by_id,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import terraform_plan
-from plan_edge_support import (
-    ENVS,
-    STUB_TERRAFORM,
-    cfn_lint,
-    foundation_stubs,
-    inventory_vars,
-    unresolved,
-)
+from plan_edge_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
 
 def _of(resources: list[dict], rtype: str) -> list[dict]:
@@ -30,8 +22,8 @@ def _of(resources: list[dict], rtype: str) -> list[dict]:
 @pytest.mark.parametrize("env", ENVS)
 def test_alb_layer_passes_cfn_lint(env):
     v = inventory_vars(env)
-    findings = cfn_lint(foundation_stubs(v) + plan_alb.alb_resources(v), v["airflow_region"])
-    assert [f for f in findings if f.startswith("E")] == [], findings
+    findings = cfn_lint(with_layers_below(v, "alb"), v["airflow_region"], only=plan_alb.alb_resources(v))
+    assert findings == [], findings
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -80,15 +72,15 @@ def test_https_listener_is_the_filters_actions_without_the_secret(env):
 @pytest.mark.parametrize("env", ENVS)
 def test_alb_layer_renders_for_terraform(env):
     v = inventory_vars(env)
-    resources = foundation_stubs(v) + plan_alb.alb_resources(v)
-    plan = terraform_plan(resources, {**STUB_TERRAFORM, **plan_alb.TERRAFORM}, v["airflow_region"])
+    plan = terraform(with_layers_below(v, "alb"), v["airflow_region"])
     assert unresolved(plan) == []
     after = {r["address"]: r["change"]["after"] for r in plan["resource_changes"]}
     lb = after[f"aws_lb.{ALB_ID}"]
     assert lb["internal"] is True and lb["drop_invalid_header_fields"] is True
     listener = after[f"aws_lb_listener.{plan_alb.HTTPS_LISTENER_ID}"]
     assert listener["protocol"] == "HTTPS" and listener["ssl_policy"] == v["alb_ssl_policy"]
-    assert "client_secret" not in json.dumps(plan)
+    for action in listener["default_action"]:
+        assert "client_secret" not in json.dumps(action)
     tg = after[f"aws_lb_target_group.{TARGET_GROUP_ID}"]
     assert tg["health_check"][0]["path"] == v["alb_health_check_path"]
 
@@ -101,7 +93,16 @@ def test_terraform_converters_take_what_a_live_account_leaves_out():
 
 def test_cfn_lint_sees_a_value_aws_refuses_in_the_inventory():
     v = {**inventory_vars("dev"), "alb_health_check_interval": 1000}
-    findings = cfn_lint(foundation_stubs(v) + plan_alb.alb_resources(v), v["airflow_region"])
+    findings = cfn_lint(with_layers_below(v, "alb"), v["airflow_region"])
     assert any(
         f.startswith("E3034 Resources/AlbTargetGroup/Properties/HealthCheckIntervalSeconds") for f in findings
     )
+
+
+def test_the_exported_plan_keeps_the_listeners_secret_reference(plan_export):
+    """playbooks/plan.yml (through Ansible's templating) exports the alb layer as rendered here: the
+    OIDC client secret stays a CloudFormation dynamic reference, never a value."""
+    v = inventory_vars("local")
+    exported = plan_export("local")["template"]["Resources"]
+    for res in plan_alb.alb_resources(v):
+        assert exported[res["id"]] == {"Type": res["type"], "Properties": res["properties"]}

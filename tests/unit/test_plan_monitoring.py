@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from ansible.utils.vars import merge_hash
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_alb, plan_monitoring
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_monitoring
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
     ALERT_TOPIC_ID,
@@ -18,15 +19,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     by_id,
     key_id,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import terraform_plan
-from plan_edge_support import (
-    ENVS,
-    STUB_TERRAFORM,
-    cfn_lint,
-    foundation_stubs,
-    inventory_vars,
-    unresolved,
-)
+from plan_edge_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from ansible_run import run_playbook
@@ -38,10 +31,6 @@ SUBSCRIPTIONS = [
 ]
 
 
-def _layers(v: dict) -> list[dict]:
-    return foundation_stubs(v) + plan_alb.alb_resources(v) + plan_monitoring.monitoring_resources(v)
-
-
 def _alarms(resources: list[dict]) -> dict[str, dict]:
     return {r["properties"]["AlarmName"]: r["properties"] for r in resources if r["type"] == ALARM}
 
@@ -49,8 +38,13 @@ def _alarms(resources: list[dict]) -> dict[str, dict]:
 @pytest.mark.parametrize("env", ENVS)
 def test_monitoring_layer_passes_cfn_lint(env):
     v = {**inventory_vars(env), "monitoring_alert_subscriptions": SUBSCRIPTIONS}
-    findings = cfn_lint(_layers(v), v["airflow_region"])
-    assert [f for f in findings if f.startswith("E")] == [], findings
+    mine = plan_monitoring.monitoring_resources(v)
+    findings = cfn_lint(with_layers_below(v, "monitoring"), v["airflow_region"], only=mine)
+    # SNS's own default topic policy is written in the 2008 policy language.
+    assert findings == [
+        "W2511 Resources/AlertTopicPolicy/Properties/PolicyDocument/Version: "
+        "IAM Policy Version should be updated to '2012-10-17'"
+    ], findings
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -83,7 +77,8 @@ def test_alarms_name_what_the_other_layers_plan(env):
     assert dims[f"{prefix}-api-unhealthy-targets"]["TargetGroup"] == {
         "Fn::GetAtt": [TARGET_GROUP_ID, "TargetGroupFullName"]
     }
-    assert dims[f"{prefix}-rds-cpu"] == {"DBInstanceIdentifier": v["monitoring_db_instance_id"]}
+    assert dims[f"{prefix}-rds-cpu"] == {"DBInstanceIdentifier": {"Ref": DB_INSTANCE_ID}}
+    assert dims[f"{prefix}-efs-burst-credits"] == {"FileSystemId": {"Ref": EFS_ID}}
     assert dims[f"{prefix}-redis-memory-{v['monitoring_redis_replication_group_id']}-001"] == {
         "CacheClusterId": f"{v['monitoring_redis_replication_group_id']}-001"
     }
@@ -135,13 +130,14 @@ def test_dashboard_is_the_filters_body(env):
 @pytest.mark.parametrize("env", ENVS)
 def test_monitoring_layer_renders_for_terraform(env):
     v = {**inventory_vars(env), "monitoring_alert_subscriptions": SUBSCRIPTIONS}
-    converters = {**STUB_TERRAFORM, **plan_alb.TERRAFORM, **plan_monitoring.TERRAFORM}
-    plan = terraform_plan(_layers(v), converters, v["airflow_region"])
+    plan = terraform(with_layers_below(v, "monitoring"), v["airflow_region"])
     assert unresolved(plan) == []
     config = {r["address"]: r["expressions"] for r in plan["configuration"]["root_module"]["resources"]}
     alarm = config["aws_cloudwatch_metric_alarm.AlarmAlb5xx"]
     assert alarm["dimensions"]["LoadBalancer"]["references"][0] == f"aws_lb.{ALB_ID}.arn_suffix"
     assert alarm["alarm_actions"]["references"][0] == f"aws_sns_topic.{ALERT_TOPIC_ID}.arn"
+    rds = config["aws_cloudwatch_metric_alarm.AlarmRdsCpu"]["dimensions"]["DBInstanceIdentifier"]
+    assert rds["references"][0] == f"aws_db_instance.{DB_INSTANCE_ID}.identifier"
     assert config[f"aws_sns_topic.{ALERT_TOPIC_ID}"]["kms_master_key_id"]["references"][0].endswith(".arn")
     after = {r["address"]: r["change"]["after"] for r in plan["resource_changes"]}
     policy = json.loads(after[f"aws_sns_topic_policy.{plan_monitoring.TOPIC_POLICY_ID}"]["policy"])
