@@ -187,17 +187,53 @@ def _topic(v: dict) -> list[dict]:
     return out
 
 
+# PutMetricAlarm parameter -> the alarm table's column it comes from.
+_ALARM_COLUMNS = {
+    "Namespace": "namespace",
+    "MetricName": "metric",
+    "Dimensions": "dimensions",
+    "Statistic": "statistic",
+    "ComparisonOperator": "comparison",
+    "Threshold": "threshold",
+    "Period": "period",
+    "EvaluationPeriods": "evaluation_periods",
+    "TreatMissingData": "treat_missing_data",
+    "AlarmDescription": "description",
+    "AlarmActions": "actions",
+    "Unit": "unit",
+}
+
+
+def _row(v: dict, name: str) -> str:
+    """The alarm table's row an alarm comes from (``<prefix>-<row>`` or ``<prefix>-<row>-<node>``)."""
+    short = name[len(v["monitoring_name_prefix"]) + 1 :]
+    rows = {**v["monitoring_alarms_defaults"], **(v.get("monitoring_alarms") or {})}
+    return max((key for key in rows if short == key or short.startswith(f"{key}-")), key=len, default=short)
+
+
+def _alarm_sources(v: dict, row: str, request: dict) -> dict:
+    """Each parameter's variable: the overlay's row where it sets the column, else the defaults'."""
+    overlay = (v.get("monitoring_alarms") or {}).get(row) or {}
+    out = {"AlarmName": "monitoring_name_prefix"}
+    for parameter, column in _ALARM_COLUMNS.items():
+        if parameter in request:
+            where = "monitoring_alarms" if column in overlay else "monitoring_alarms_defaults"
+            out[parameter] = f"{where}.{row}.{column}"
+    return out
+
+
 def _alarms(v: dict) -> list[dict]:
     prefix = v["monitoring_name_prefix"]
     out = []
     for alarm in alarms(v):
-        short = alarm["name"][len(prefix) + 1 :] if alarm["name"].startswith(f"{prefix}-") else alarm["name"]
+        request = put_request(desired(alarm))
+        row = _row(v, alarm["name"])
         out.append(
             resource(
                 "AWS::CloudWatch::Alarm",
-                logical_id("alarm", short),
-                put_request(desired(alarm)),
-                {"Threshold": f"monitoring_alarms_defaults.{short} / monitoring_alarms.{short}"},
+                logical_id("alarm", alarm["name"][len(prefix) + 1 :]),
+                request,
+                _alarm_sources(v, row, request),
             )
         )
     return link_physical_ids(out, _links(v))

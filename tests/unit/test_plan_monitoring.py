@@ -18,6 +18,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     TARGET_GROUP_ID,
     by_id,
     key_id,
+    logical_id,
 )
 from plan_edge_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
@@ -164,3 +165,17 @@ def test_role_builds_its_context_with_the_plans_filter(aws_endpoint, tmp_path):
     assert run.rc != 0
     assert "Missing from the account: sns key none" in run.output
     assert "ALB none, target group none, DB none, Redis nodes [], EFS none" in run.output
+
+
+def test_an_overlay_row_changes_the_alarm_and_is_named_as_its_source():
+    v = inventory_vars("dev")
+    overlay = {"rds-connections": {"threshold": 800}, "alb-5xx": {"enabled": False}}
+    resources = by_id(plan_monitoring.monitoring_resources({**v, "monitoring_alarms": overlay}))
+    assert "AlarmAlb5xx" not in resources
+    connections = resources["AlarmRdsConnections"]
+    assert connections["properties"]["Threshold"] == 800.0
+    assert connections["sources"]["Threshold"] == "monitoring_alarms.rds-connections.threshold"
+    assert connections["sources"]["Period"] == "monitoring_alarms_defaults.rds-connections.period"
+    group = v["monitoring_redis_replication_group_id"]
+    node = resources[logical_id("alarm", f"redis-memory-{group}-001")]
+    assert node["sources"]["Threshold"] == "monitoring_alarms_defaults.redis-memory.threshold"
