@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import (
     plan_alb,
+    plan_compute,
     plan_data,
     plan_endpoints,
     plan_kms,
@@ -24,6 +25,7 @@ LAYERS = {
     "endpoints": plan_endpoints,
     "data": plan_data,
     "alb": plan_alb,
+    "compute": plan_compute,
     "monitoring": plan_monitoring,
 }
 

@@ -27,6 +27,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_ala
     desired,
     put_request,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_compute import scaling_policy_id
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
@@ -66,10 +67,24 @@ def _elb_arn(v: dict, kind: str, name: str) -> str:
     return arn("elasticloadbalancing", v["airflow_region"], _account(v), f"{kind}/{name}/{PLANNED_ELB_ID}")
 
 
-def _policy_arn(v: dict, name: str) -> str:
-    service = f"service/{v['monitoring_cluster_name']}/{v['monitoring_worker_service_name']}"
-    rest = f"scalingPolicy:{PLANNED_POLICY_UUID}:resource/ecs/{service}:policyName/{name}"
+def _policy_arn(v: dict, name: str, cluster: str | None = None, service: str | None = None) -> str:
+    cluster = cluster or v["monitoring_cluster_name"]
+    service = service or v["monitoring_worker_service_name"]
+    rest = f"scalingPolicy:{PLANNED_POLICY_UUID}:resource/ecs/service/{cluster}/{service}:policyName/{name}"
     return arn("autoscaling", v["airflow_region"], _account(v), rest)
+
+
+def _compute_policies(v: dict) -> dict[str, str]:
+    """The compute layer's planned step policies (plugins/filter/compute.py worker_scaling_policies
+    names them <prefix>-worker-scale-out/-in on service/<cluster>/<prefix>-worker), by planned ARN:
+    the alarms reference them where the monitoring role's names find them."""
+    prefix, cluster = v.get("compute_name_prefix"), v.get("compute_cluster_name")
+    if not prefix or not cluster:
+        return {}
+    return {
+        _policy_arn(v, f"{prefix}-worker-{short}", cluster, f"{prefix}-worker"): scaling_policy_id(short)
+        for short in ("scale-out", "scale-in")
+    }
 
 
 def planned_targets(v: dict) -> dict:
@@ -114,7 +129,8 @@ def alarms(v: dict) -> list[dict]:
 
 def _links(v: dict) -> dict[str, str]:
     """Planned values that are another planned resource: CloudFormation references them (the Redis
-    member clusters have no attribute of their replication group to reference)."""
+    member clusters have no attribute of their replication group to reference). A step policy the
+    monitoring role's names would not find stays a plain ARN, as it would stay missing."""
     ctx = monitoring_context(v)
     return {
         topic_arn(v): ALERT_TOPIC_ID,
@@ -122,6 +138,7 @@ def _links(v: dict) -> dict[str, str]:
         ctx["target_group"]: f"{TARGET_GROUP_ID}.TargetGroupFullName",
         ctx["db_instance"]: DB_INSTANCE_ID,
         ctx["efs"]: EFS_ID,
+        **_compute_policies(v),
     }
 
 

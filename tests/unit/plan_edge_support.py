@@ -65,8 +65,8 @@ def inventory_vars(env: str) -> dict:
 
 def with_layers_below(v: dict, layer: str) -> list[dict]:
     """``layer``'s resources with the layers it references (network, kms, endpoints, data; the alb
-    layer for monitoring), as the plan renders them."""
-    below = ["network", "kms", "endpoints", "data"] + (["alb"] if layer == "monitoring" else [])
+    and compute layers for monitoring), as the plan renders them."""
+    below = ["network", "kms", "endpoints", "data"] + (["alb", "compute"] if layer == "monitoring" else [])
     return plan_layers.plan_resources(v, [*below, layer])
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from ansible.utils.vars import merge_hash
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_monitoring
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_compute import scaling_policy_id
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
@@ -87,11 +88,15 @@ def test_alarms_name_what_the_other_layers_plan(env):
     assert alarms[f"{prefix}-rds-free-storage"]["Threshold"] == storage
     assert alarms[f"{prefix}-scheduler-heartbeat"]["AlarmActions"] == [{"Ref": ALERT_TOPIC_ID}]
     assert alarms[f"{prefix}-scheduler-heartbeat"]["TreatMissingData"] == "breaching"
-    scale_out = alarms[f"{prefix}-worker-scale-out"]["AlarmActions"]
-    assert len(scale_out) == 1 and scale_out[0].endswith(
-        f":policyName/{v['monitoring_scale_out_policy_name']}"
-    )
-    assert scale_out[0].startswith(f"arn:aws:autoscaling:{v['airflow_region']}:")
+    assert alarms[f"{prefix}-worker-scale-out"]["AlarmActions"] == [{"Ref": scaling_policy_id("scale-out")}]
+    assert alarms[f"{prefix}-worker-scale-in"]["AlarmActions"] == [{"Ref": scaling_policy_id("scale-in")}]
+
+
+def test_a_step_policy_the_role_would_not_find_stays_a_plain_arn():
+    v = {**inventory_vars("prod"), "monitoring_scale_out_policy_name": "elsewhere-scale-out"}
+    alarms = _alarms(plan_monitoring.monitoring_resources(v))
+    (action,) = alarms[f"{v['monitoring_name_prefix']}-worker-scale-out"]["AlarmActions"]
+    assert action.startswith("arn:aws:autoscaling:") and action.endswith(":policyName/elsewhere-scale-out")
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -137,6 +142,8 @@ def test_monitoring_layer_renders_for_terraform(env):
     alarm = config["aws_cloudwatch_metric_alarm.AlarmAlb5xx"]
     assert alarm["dimensions"]["LoadBalancer"]["references"][0] == f"aws_lb.{ALB_ID}.arn_suffix"
     assert alarm["alarm_actions"]["references"][0] == f"aws_sns_topic.{ALERT_TOPIC_ID}.arn"
+    scale_out = config["aws_cloudwatch_metric_alarm.AlarmWorkerScaleOut"]["alarm_actions"]["references"][0]
+    assert scale_out == f"aws_appautoscaling_policy.{scaling_policy_id('scale-out')}.arn"
     rds = config["aws_cloudwatch_metric_alarm.AlarmRdsCpu"]["dimensions"]["DBInstanceIdentifier"]
     assert rds["references"][0] == f"aws_db_instance.{DB_INSTANCE_ID}.identifier"
     assert config[f"aws_sns_topic.{ALERT_TOPIC_ID}"]["kms_master_key_id"]["references"][0].endswith(".arn")
