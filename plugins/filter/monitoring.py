@@ -353,6 +353,5 @@ class FilterModule:
             "monitoring_problems": monitoring_problems,
             "monitoring_alarm_list": alarm_list,
             "monitoring_dashboard_body": dashboard_body,
-            "monitoring_arn_suffix": arn_suffix,
             "monitoring_context": context,
         }
