@@ -22,6 +22,8 @@ import json
 import re
 from pathlib import Path
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_engine_versions
+
 DEFAULT_REGION = "us-east-1"
 # cfn-lint's region-keyed extension schemas run to megabytes (instance classes per region and
 # engine): read only when a check names them.
@@ -264,42 +266,28 @@ def api_member_problem(variable: str, value, service: str, operation: str, membe
 # ---------------------------------------------------------------- engine versions (cfn-lint's data)
 
 
-def _engine_enum(path: Path, engine: str, key: str) -> list[str]:
-    if not path.exists():
-        return []
-    for clause in json.loads(path.read_text(encoding="utf-8")).get("allOf", []):
-        condition = clause.get("if", {}).get("properties", {})
-        if condition.get("Engine", {}).get("const") != engine:
-            continue
-        if key == "deprecated":
-            return [str(v) for v in condition.get("EngineVersion", {}).get("enum", [])]
-        return [
-            str(v)
-            for v in clause.get("then", {}).get("properties", {}).get("EngineVersion", {}).get("enum", [])
-        ]
-    return []
-
-
-@functools.cache
 def engine_versions(resource_type: str, engine: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(versions AWS offers, versions deprecated for new resources) of ``engine``, from cfn-lint's
-    data (updated from the AWS APIs with each cfn-lint release). ``resource_type``:
-    AWS::RDS::DBInstance or AWS::ElastiCache::CacheCluster (ElastiCache's replication groups run
-    the same engine versions)."""
-    folder = _extension_dir(resource_type)
-    offered = _engine_enum(folder / "engine_version.json", engine, "offered")
-    deprecated = _engine_enum(folder / "engine_version_deprecated.json", engine, "deprecated")
-    return tuple(offered), tuple(deprecated)
+    """(versions AWS lists, versions it refuses for new resources) of ``engine``, from cfn-lint's
+    data through aws_engine_versions (the emulator reads the same). ``resource_type``:
+    AWS::RDS::DBInstance or AWS::ElastiCache::CacheCluster (replication groups run the same
+    engine versions)."""
+    if resource_type == "AWS::RDS::DBInstance":
+        listed = aws_engine_versions.rds_listed_engine_versions(engine) or ()
+        offered = set(aws_engine_versions.rds_engine_versions_for_new_instances(engine) or ())
+        return tuple(listed), tuple(version for version in listed if version not in offered)
+    return tuple(aws_engine_versions.elasticache_engine_versions(engine) or ()), ()
 
 
 def engine_version_problem(
     variable: str, version, resource_type: str, engine: str, major: str | None = None, major_from: str = ""
 ) -> str | None:
-    """Why ``version`` of ``engine`` cannot be created (unknown, deprecated, or not of ``major``,
-    which ``major_from`` names)."""
+    """Why ``version`` of ``engine`` cannot be created (not of ``major``, which ``major_from``
+    names; unknown; or deprecated for new resources)."""
     version = str(version)
     offered, deprecated = engine_versions(resource_type, engine)
-    current = [v for v in offered if v not in deprecated and (not major or v.split(".")[0] == major)]
+    current = [
+        v for v in offered if v not in deprecated and "." in v and (not major or v.split(".")[0] == major)
+    ]
     listed = ", ".join(sorted(current, key=_version_key))
     if major and version.split(".")[0] != major:
         return (
