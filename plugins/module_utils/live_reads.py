@@ -128,8 +128,9 @@ def file_system(efs, creation_token: str) -> dict | None:
     return fs
 
 
-def bucket(s3, name: str) -> dict | None:
-    """A bucket's encryption rules, public access block and policy (``None`` when it is missing)."""
+def bucket(s3, name: str, full: bool = False) -> dict | None:
+    """A bucket's encryption rules, public access block and policy (``None`` when it is missing);
+    with ``full``, also its versioning, object ownership, lifecycle rules, logging and tags."""
     try:
         rules = s3.get_bucket_encryption(Bucket=name, aws_retry=True)["ServerSideEncryptionConfiguration"]
         rules = rules["Rules"]
@@ -145,7 +146,34 @@ def bucket(s3, name: str) -> dict | None:
         policy = _json(s3.get_bucket_policy(Bucket=name, aws_retry=True)["Policy"])
     except is_boto3_error_code("NoSuchBucketPolicy"):
         policy = None
-    return {"Name": name, "EncryptionRules": rules, "PublicAccessBlock": block, "Policy": policy}
+    found = {"Name": name, "EncryptionRules": rules, "PublicAccessBlock": block, "Policy": policy}
+    if full:
+        found.update(_bucket_details(s3, name))
+    return found
+
+
+def _bucket_details(s3, name: str) -> dict:
+    out = {"Versioning": s3.get_bucket_versioning(Bucket=name, aws_retry=True).get("Status")}
+    try:
+        rules = s3.get_bucket_ownership_controls(Bucket=name, aws_retry=True)["OwnershipControls"]["Rules"]
+        out["ObjectOwnership"] = rules[0]["ObjectOwnership"] if rules else None
+    except is_boto3_error_code("OwnershipControlsNotFoundError"):
+        out["ObjectOwnership"] = None
+    try:
+        out["LifecycleRules"] = s3.get_bucket_lifecycle_configuration(Bucket=name, aws_retry=True)["Rules"]
+    except is_boto3_error_code("NoSuchLifecycleConfiguration"):
+        out["LifecycleRules"] = []
+    logging = s3.get_bucket_logging(Bucket=name, aws_retry=True).get("LoggingEnabled")
+    out["Logging"] = (
+        {"DestinationBucketName": logging["TargetBucket"], "LogFilePrefix": logging.get("TargetPrefix")}
+        if logging
+        else None
+    )
+    try:
+        out["Tags"] = s3.get_bucket_tagging(Bucket=name, aws_retry=True)["TagSet"]
+    except is_boto3_error_code("NoSuchTagSet"):
+        out["Tags"] = []
+    return out
 
 
 def secrets(secretsmanager, prefix: str) -> list[dict]:
