@@ -7,21 +7,29 @@ alb role gives them. The OIDC client secret is never read: the listener keeps th
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import Live, tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import Live, tag, tags
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
     TARGET_GROUP_ID,
     logical_id,
 )
 
+CERTIFICATE_ID = "AlbCertificate"
+HTTPS_LISTENER_ID = "AlbListenerHttps"
+EXECUTION_LISTENER_ID = "AlbListenerExecutionApi"
 
-def listener_id(port: int) -> str:
+
+def listener_id(port: int, scope: dict, ports: list[int]) -> str:
+    """443 is the HTTPS listener; the Task Execution API's is ``execution_api_port`` (or, when
+    not given, the only other one); any other listener is named by its port."""
+    if port == 443:
+        return HTTPS_LISTENER_ID
+    wanted = scope.get("execution_api_port")
+    if (wanted and port == int(wanted)) or (not wanted and len([p for p in ports if p != 443]) == 1):
+        return EXECUTION_LISTENER_ID
     return logical_id("alb listener", str(port))
-
-
-def listener_rule_id(port: int, priority) -> str:
-    return logical_id("alb listener", str(port), "rule", str(priority))
 
 
 def _tags(elbv2, arn: str) -> list[dict]:
@@ -79,6 +87,7 @@ def alb(live: Live) -> None:
             "Tags": _tags(elbv2, arn),
         }
         live.add("AWS::ElasticLoadBalancingV2::TargetGroup", TARGET_GROUP_ID, props, arn)
+        live.physical[arn.split(":", 5)[-1]] = f"{TARGET_GROUP_ID}.TargetGroupFullName"
     lb = live_reads.load_balancer(elbv2, name)
     if lb is None:
         return
@@ -93,6 +102,10 @@ def alb(live: Live) -> None:
         "Tags": _tags(elbv2, lb["LoadBalancerArn"]),
     }
     live.add("AWS::ElasticLoadBalancingV2::LoadBalancer", ALB_ID, props, lb["LoadBalancerArn"])
+    live.physical[lb["LoadBalancerArn"].split(":loadbalancer/", 1)[-1]] = f"{ALB_ID}.LoadBalancerFullName"
+    ports = [listener["Port"] for listener in lb["Listeners"]]
+    certificates = sorted({c["CertificateArn"] for x in lb["Listeners"] for c in x.get("Certificates", [])})
+    _certificates(live, certificates)
     for listener in lb["Listeners"]:
         props = {
             "LoadBalancerArn": listener["LoadBalancerArn"],
@@ -103,9 +116,10 @@ def alb(live: Live) -> None:
                 {"CertificateArn": c["CertificateArn"]} for c in listener.get("Certificates", [])
             ],
             "DefaultActions": [_action(a) for a in listener.get("DefaultActions", [])],
+            "Tags": _tags(elbv2, listener["ListenerArn"]),
         }
-        port = listener["Port"]
-        live.add("AWS::ElasticLoadBalancingV2::Listener", listener_id(port), props, listener["ListenerArn"])
+        logical = listener_id(listener["Port"], live.scope, ports)
+        live.add("AWS::ElasticLoadBalancingV2::Listener", logical, props, listener["ListenerArn"])
         for rule in listener["Rules"]:
             if rule.get("IsDefault"):
                 continue
@@ -115,5 +129,21 @@ def alb(live: Live) -> None:
                 "Conditions": [_condition(c) for c in rule.get("Conditions", [])],
                 "Actions": [_action(a) for a in rule.get("Actions", [])],
             }
-            logical = listener_rule_id(port, rule["Priority"])
-            live.add("AWS::ElasticLoadBalancingV2::ListenerRule", logical, props, rule["RuleArn"])
+            rule_id = logical_id(logical, "rule", str(rule["Priority"]))
+            live.add("AWS::ElasticLoadBalancingV2::ListenerRule", rule_id, props, rule["RuleArn"])
+
+
+def _certificates(live: Live, arns: list[str]) -> None:
+    """A certificate the alb role imported (``alb_self_signed_certificate``, tagged with the
+    environment) is rendered as the plan renders it; one issued elsewhere stays an ARN."""
+    acm = live.client("acm")
+    for arn in arns:
+        try:
+            found = acm.describe_certificate(CertificateArn=arn, aws_retry=True)["Certificate"]
+        except is_boto3_error_code("ResourceNotFoundException"):
+            continue
+        found_tags = acm.list_tags_for_certificate(CertificateArn=arn, aws_retry=True).get("Tags", [])
+        if found.get("Type") != "IMPORTED" or tag(found_tags, "airflow:env") != live.scope["env"]:
+            continue
+        props = {"DomainName": found["DomainName"], "Tags": tags(found_tags)}
+        live.add("AWS::CertificateManager::Certificate", CERTIFICATE_ID, props, arn)

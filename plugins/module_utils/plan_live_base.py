@@ -12,7 +12,6 @@ references, giving the live rendering the same edges as the plan's.
 from __future__ import annotations
 
 import copy
-import re
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import link_physical_ids
@@ -123,8 +122,3 @@ RENAMES = {"efsVolumeConfiguration": "EFSVolumeConfiguration", "fileSystemId": "
 def account_of(arn: str) -> str:
     parts = arn.split(":")
     return parts[4] if len(parts) > 4 else ""
-
-
-def suffix_id(*parts) -> str:
-    """A logical id from free text (``10.200.0.0/24`` -> ``1020000024``)."""
-    return plan_model.logical_id(*(re.sub(r"[^A-Za-z0-9]+", " ", str(p)) for p in parts))

@@ -19,7 +19,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     CLUSTER_ID,
     logical_id,
-    ref,
     role_id,
     service_id,
     task_definition_id,
@@ -40,7 +39,12 @@ _TASK_READ_ONLY = (
 
 
 def scalable_target_id(service: str) -> str:
-    return logical_id(service_id(service), "scalable target")
+    return logical_id("scaling", "target", service)  # ScalingTargetWorker
+
+
+def scaling_policy_id(service: str, name: str) -> str:
+    """A step policy by its short name (``scale-out`` -> ``ScalingPolicyWorkerScaleOut``)."""
+    return logical_id("scaling", "policy", service, name)
 
 
 def compute(live: Live) -> None:
@@ -197,7 +201,7 @@ def _scaling(live: Live, scaling, cluster: str, service_name: str, name: str) ->
             "MaxCapacity": target.get("MaxCapacity"),
             "RoleARN": target.get("RoleARN"),
         }
-        logical = live.add("AWS::ApplicationAutoScaling::ScalableTarget", scalable_target_id(name), props)
+        live.add("AWS::ApplicationAutoScaling::ScalableTarget", scalable_target_id(name), props)
         policies = paginate(
             scaling, "describe_scaling_policies", ServiceNamespace="ecs", ResourceId=resource_id
         )
@@ -207,11 +211,13 @@ def _scaling(live: Live, scaling, cluster: str, service_name: str, name: str) ->
             props = {
                 "PolicyName": policy["PolicyName"],
                 "PolicyType": policy["PolicyType"],
-                "ScalingTargetId": ref(logical),
+                "ResourceId": policy["ResourceId"],
+                "ScalableDimension": policy["ScalableDimension"],
+                "ServiceNamespace": policy["ServiceNamespace"],
                 "StepScalingPolicyConfiguration": policy.get("StepScalingPolicyConfiguration"),
                 "TargetTrackingScalingPolicyConfiguration": policy.get(
                     "TargetTrackingScalingPolicyConfiguration"
                 ),
             }
-            policy_id = logical_id(short(policy["PolicyName"], live.prefix))
+            policy_id = scaling_policy_id(name, short(policy["PolicyName"], f"{live.prefix}-{name}"))
             live.add("AWS::ApplicationAutoScaling::ScalingPolicy", policy_id, props, policy["PolicyARN"])

@@ -210,7 +210,7 @@ def _efs(live: Live) -> None:
             "SecurityGroups": sorted(groups.get("SecurityGroups", [])),
         }
         zone = target.get("AvailabilityZoneName") or target["SubnetId"]
-        live.add("AWS::EFS::MountTarget", logical_id("efs mount target", zone[-1]), props)
+        live.add("AWS::EFS::MountTarget", logical_id("efs", "mount", zone[-1]), props)
     for point in paginate(efs, "describe_access_points", FileSystemId=fs_id).get("AccessPoints", []):
         user, root = point.get("PosixUser") or {}, point.get("RootDirectory") or {}
         creation = root.get("CreationInfo") or {}
@@ -318,7 +318,9 @@ def _log_groups(live: Live) -> None:
             "KmsKeyId": group.get("kmsKeyId"),
             "Tags": tags(found),
         }
-        component = short(group["logGroupName"][len("/ecs/") :], live.prefix)
+        component = tag(tags(found), "airflow:component") or short(
+            group["logGroupName"][len("/ecs/") :], live.prefix
+        )
         logical = live.add("AWS::Logs::LogGroup", log_group_id(component), props, None, group.get("arn"))
         if arn:
             live.physical[arn] = f"{logical}.Arn"

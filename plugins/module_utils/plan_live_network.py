@@ -17,14 +17,15 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_re
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import (
     Live,
     short,
-    suffix_id,
     tag,
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     VPC_ID,
     logical_id,
+    route_id,
     sg_id,
+    sg_rule_id,
     subnet_id,
 )
 
@@ -32,17 +33,18 @@ VPN_GATEWAY_ID = "IdpVpnGateway"
 
 
 def route_table_id(tier: str) -> str:
-    return logical_id("route table", tier)
+    return logical_id("route table", tier)  # RouteTablePrivate
 
 
 def endpoint_id(service: str) -> str:
-    """``ecr.api`` -> ``VpcEndpointEcrApi``; the S3 gateway endpoint is ``VpcEndpointS3``."""
-    return logical_id("vpc endpoint", service)
+    """``ecr.api`` -> ``VpceEcrApi``; the S3 gateway endpoint is ``VpceS3``."""
+    return logical_id("vpce", service)
 
 
 def rule_id(group: str, direction: str, description: str | None, fallback: str) -> str:
-    """A security-group rule by its description (``<group>-<direction>-<peer>-tcp-<port>``)."""
-    return logical_id("sg rule", description or f"{group} {direction} {fallback}")
+    """A security-group rule by its description (``<group>-<direction>-<peer>-tcp-<port>``, as
+    the network role writes it); one without a description by what it allows."""
+    return sg_rule_id(description or f"{group} {direction} {fallback}")
 
 
 def network(live: Live) -> None:
@@ -136,12 +138,12 @@ def _route_tables(live: Live, ec2, vpc_ids: list[str]) -> None:
             continue  # the VPC's main route table: created with the VPC, no subnet uses it
         tier = tag(table.get("Tags"), "airflow:tier") or table["RouteTableId"]
         props = {"VpcId": table["VpcId"], "Tags": tags(table.get("Tags"))}
-        logical = live.add("AWS::EC2::RouteTable", route_table_id(tier), props, table["RouteTableId"])
+        live.add("AWS::EC2::RouteTable", route_table_id(tier), props, table["RouteTableId"])
         for association in table.get("Associations", []):
             if association.get("SubnetId"):
-                subnet = subnet_by_id.get(association["SubnetId"]) or suffix_id(association["SubnetId"])
+                subnet = subnet_by_id.get(association["SubnetId"]) or logical_id(association["SubnetId"])
                 props = {"RouteTableId": table["RouteTableId"], "SubnetId": association["SubnetId"]}
-                live.add("AWS::EC2::SubnetRouteTableAssociation", f"{subnet}RouteTableAssociation", props)
+                live.add("AWS::EC2::SubnetRouteTableAssociation", f"{subnet}RouteTable", props)
         for route in table.get("Routes", []):
             target = next((k for k in ROUTE_TARGETS if route.get(k)), None)
             if target is None or route.get(target) == "local" or str(route.get(target)).startswith("vpce-"):
@@ -155,7 +157,7 @@ def _route_tables(live: Live, ec2, vpc_ids: list[str]) -> None:
                 key: destination,
                 ROUTE_TARGETS[target]: route[target],
             }
-            live.add("AWS::EC2::Route", f"{logical}{suffix_id('route', destination)}", props)
+            live.add("AWS::EC2::Route", route_id(tier, destination), props)
 
 
 def _security_groups(live: Live, ec2, vpc_ids: list[str]) -> None:

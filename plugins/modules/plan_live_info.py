@@ -61,6 +61,11 @@ options:
   target_group_name:
     description: The api-server target group's name; defaults to C(<name_prefix>-api).
     type: str
+  execution_api_port:
+    description:
+      - The port of the Task Execution API listener (the other listener is the HTTPS one on 443).
+      - When omitted, the only listener on another port than 443 is taken as the Task Execution API's.
+    type: int
   alert_topic_name:
     description: The alert topic's name; defaults to C(<name_prefix>-alerts).
     type: str
@@ -149,6 +154,7 @@ def main():
             cluster_name=dict(type="str"),
             alb_name=dict(type="str"),
             target_group_name=dict(type="str"),
+            execution_api_port=dict(type="int"),
             alert_topic_name=dict(type="str"),
             dashboard_name=dict(type="str"),
             layers=dict(type="list", elements="str", choices=list(LAYERS), default=list(LAYERS)),
@@ -174,6 +180,7 @@ SCOPE = (
     "cluster_name",
     "alb_name",
     "target_group_name",
+    "execution_api_port",
     "alert_topic_name",
     "dashboard_name",
 )

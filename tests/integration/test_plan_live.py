@@ -57,6 +57,7 @@ PLAYBOOK = """
         cluster_name: "{{ compute_cluster_name }}"
         alb_name: "{{ alb_name }}"
         target_group_name: "{{ alb_target_group_name }}"
+        execution_api_port: "{{ alb_execution_api_port }}"
         alert_topic_name: "{{ monitoring_alert_topic_name }}"
         dashboard_name: "{{ monitoring_dashboard_name }}"
       register: live
@@ -114,7 +115,7 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         "AWS::KMS::Key": {m.key_id(purpose) for purpose in v["kms_keys"]},
         "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs")},
         "AWS::Logs::LogGroup": {m.log_group_id(s) for s in v["data_log_services"]}
-        | {m.log_group_id(v["compute_exec_log_group"].rsplit(v["compute_name_prefix"] + "-", 1)[1])},
+        | {m.log_group_id("ecs-exec")},  # compute_exec_log_group, tagged airflow:component=ecs-exec
         "AWS::ECS::Cluster": {m.CLUSTER_ID},
         "AWS::ElasticLoadBalancingV2::LoadBalancer": {m.ALB_ID},
         "AWS::ElasticLoadBalancingV2::TargetGroup": {m.TARGET_GROUP_ID},
@@ -151,18 +152,22 @@ def test_logical_ids_match_the_plan_builders(read):
     print(f"\ncomparing with the plan builders of: {', '.join(builders)}")
     planned = [r for layer, b in builders.items() for r in getattr(b, f"{layer}_resources")(read["vars"])]
     live = read["live"]["resources"]
+    differences = []
     for rtype in sorted({r["type"] for r in planned} & {r["type"] for r in live}):
         plan_ids = {r["id"] for r in planned if r["type"] == rtype}
         live_ids = {r["id"] for r in live if r["type"] == rtype}
-        assert plan_ids == live_ids, (
-            f"{rtype}: only planned {plan_ids - live_ids}, only live {live_ids - plan_ids}"
-        )
+        if plan_ids != live_ids:
+            only_plan, only_live = sorted(plan_ids - live_ids), sorted(live_ids - plan_ids)
+            differences.append(f"{rtype}: only planned {only_plan}, only live {only_live}")
+    assert differences == []
 
 
 def test_cfn_lint_finds_no_error_in_the_live_template(read):
     template = plan_render.cloudformation(read["live"]["resources"], "live account (local)")
     matches = lint(json.dumps(template), regions=[read["vars"]["airflow_region"]])
-    errors = [f"{x.rule.id} {x.message} ({'/'.join(map(str, x.path))})" for x in matches if x.rule.id[0] == "E"]
+    errors = [
+        f"{x.rule.id} {x.message} ({'/'.join(map(str, x.path))})" for x in matches if x.rule.id[0] == "E"
+    ]
     others = sorted({f"{x.rule.id} {x.message[:100]}" for x in matches if x.rule.id[0] != "E"})
     print("\ncfn-lint warnings and notes on the live template:\n  " + "\n  ".join(others))
     assert errors == []
@@ -225,7 +230,7 @@ def test_every_policy_document(read):
         "AlertTopicPolicy.PolicyDocument",
     ):
         assert expected in names
-    endpoints = [n for n in names if n.startswith("VpcEndpoint")]
+    endpoints = [n for n in names if n.startswith("Vpce")]
     assert len(endpoints) == len(v["endpoints_interface_services"]) + 1
 
 
