@@ -48,7 +48,8 @@ class Live:
         while unique in self._ids:
             unique, n = f"{logical}{n}", n + 1
         self._ids.add(unique)
-        self.resources.append(plan_model.resource(rtype, unique, _clean(properties)))
+        properties = {k: v for k, v in _clean(properties).items() if v != ""}
+        self.resources.append(plan_model.resource(rtype, unique, properties))
         if ref:
             self.physical[ref] = unique
         if arn:
@@ -61,10 +62,11 @@ class Live:
 
 
 def _clean(value):
-    """Drop ``None``, empty strings, lists and dicts: CloudFormation leaves such properties unset."""
+    """Drop ``None``, empty lists and dicts: CloudFormation leaves such properties unset (an empty
+    string is dropped only as a whole property: a tag or variable may be empty)."""
     if isinstance(value, dict):
         out = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+        return {k: v for k, v in out.items() if v is not None and v != [] and v != {}}
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
