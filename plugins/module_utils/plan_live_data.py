@@ -59,7 +59,7 @@ def _rds(live: Live) -> None:
         found = rds.describe_db_parameter_groups(DBParameterGroupName=name, aws_retry=True)[
             "DBParameterGroups"
         ][0]
-        parameters = live_reads.db_parameters(rds, name, source="user")
+        parameters = _user_parameters(rds, name)
         props = {
             "DBParameterGroupName": name,
             "Family": found.get("DBParameterGroupFamily"),
@@ -102,6 +102,16 @@ def _rds(live: Live) -> None:
         "Tags": tags(instance.get("TagList")),
     }
     live.add("AWS::RDS::DBInstance", DB_ID, props, None, instance.get("DBInstanceArn"))
+
+
+def _user_parameters(rds, name: str) -> list[dict]:
+    """The parameters the group sets (``Source: user``). An API that reports no source for them
+    (every parameter ``engine-default``) gives every parameter that has a value instead."""
+    parameters = live_reads.db_parameters(rds, name)
+    user = [p for p in parameters if p.get("Source") == "user"]
+    if user:
+        return user
+    return [p for p in parameters if p.get("ParameterValue") is not None and p.get("IsModifiable", True)]
 
 
 def _rds_tags(rds, arn: str | None) -> list[dict]:
@@ -160,6 +170,10 @@ def _redis(live: Live) -> None:
         "TransitEncryptionEnabled": group.get("TransitEncryptionEnabled", False),
         "AtRestEncryptionEnabled": group.get("AtRestEncryptionEnabled", False),
         "KmsKeyId": group.get("KmsKeyId"),
+        # A dynamic reference to the secret the data role keeps the token in: never the token.
+        "AuthToken": "{{resolve:secretsmanager:" + f"{live.scope['secret_prefix']}/redis_auth_token" + "}}"
+        if group.get("AuthTokenEnabled") and live.scope.get("secret_prefix")
+        else None,
         "AutomaticFailoverEnabled": group.get("AutomaticFailover") in ("enabled", "enabling"),
         "MultiAZEnabled": group.get("MultiAZ") == "enabled",
         "SnapshotRetentionLimit": group.get("SnapshotRetentionLimit"),

@@ -245,8 +245,10 @@ def test_nothing_secret_in_the_output(read):
         parts = [str(x) for x in json.loads(value).values()] if value.startswith("{") else [value]
         leaked = [p for p in parts if len(p) >= 16 and p in live_output]
         assert leaked == [], f"the value of {name} is in the output"
-    for key in ("SecretString", "AuthToken", "ClientSecret", "MasterUserPassword"):
+    for key in ("SecretString", "ClientSecret", "MasterUserPassword"):
         assert f'"{key}"' not in live_output
+    redis = next(r for r in read["live"]["resources"] if r["type"] == "AWS::ElastiCache::ReplicationGroup")
+    assert redis["properties"]["AuthToken"] == "{{resolve:secretsmanager:" + prefix + "redis_auth_token}}"
 
 
 def test_terraform_rendering_of_the_types_with_converters(read):
