@@ -28,6 +28,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     sg_rule_id,
     subnet_id,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
 
 VPN_GATEWAY_ID = "IdpVpnGateway"
 
@@ -239,3 +240,43 @@ def _endpoints(live: Live, ec2, vpc_ids: list[str]) -> None:
         }
         logical = live.add("AWS::EC2::VPCEndpoint", endpoint_id(service), props, endpoint["VpcEndpointId"])
         live.policy(f"{logical}.PolicyDocument", "resource", document)
+
+
+# ---- Terraform (hashicorp/aws v5) for what only a live account can hold: the plan never has a
+# NAT or internet gateway (the network role refuses them), a deployed VPC may.
+
+
+def _tf_tags(props: dict) -> dict:
+    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
+
+
+def tf_nat_gateway(res: dict) -> list:
+    p = res["properties"]
+    values = {
+        "subnet_id": tf_ref(p.get("SubnetId")),
+        "allocation_id": p.get("AllocationId"),
+        "connectivity_type": p.get("ConnectivityType", "public"),
+        "tags": _tf_tags(p),
+    }
+    return [("aws_nat_gateway", "", {k: v for k, v in values.items() if v is not None})]
+
+
+def tf_internet_gateway(res: dict) -> list:
+    return [("aws_internet_gateway", "", {"tags": _tf_tags(res["properties"])})]
+
+
+def tf_gateway_attachment(res: dict) -> list:
+    """A VPC's virtual private or internet gateway attachment (one CloudFormation type for both)."""
+    p = res["properties"]
+    if p.get("InternetGatewayId"):
+        values = {"vpc_id": tf_ref(p.get("VpcId")), "internet_gateway_id": tf_ref(p["InternetGatewayId"])}
+        return [("aws_internet_gateway_attachment", "", values)]
+    values = {"vpc_id": tf_ref(p.get("VpcId")), "vpn_gateway_id": tf_ref(p.get("VpnGatewayId"))}
+    return [("aws_vpn_gateway_attachment", "", values)]
+
+
+TERRAFORM = {
+    "AWS::EC2::NatGateway": tf_nat_gateway,
+    "AWS::EC2::InternetGateway": tf_internet_gateway,
+    "AWS::EC2::VPCGatewayAttachment": tf_gateway_attachment,
+}

@@ -1,0 +1,102 @@
+"""plan_live_info on a VPC that breaks the design (an internet gateway, a NAT gateway, a route to
+the internet, a rule open to 0.0.0.0/0), built with boto3 in a fresh emulator: the live rendering
+shows each of them, cfn-lint accepts the template, and its Terraform plan makes the seed's
+no_nat.rego fail naming the NAT gateway and the open rule."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_live_network, plan_render
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import VPC_ID, sg_id, subnet_id
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import evaluate
+from cfnlint.api import lint
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = "breach"
+
+
+def _tags(kind: str, **tags: str) -> list[dict]:
+    return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+
+
+@pytest.fixture
+def breached(aws_endpoint):
+    ec2 = boto3.client("ec2", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=_tags("vpc", **{"airflow:env": ENV}))
+    vpc_id = vpc["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(
+        VpcId=vpc_id,
+        CidrBlock="10.9.1.0/24",
+        AvailabilityZone="us-east-1a",
+        TagSpecifications=_tags("subnet", **{"airflow:tier": "private"}),
+    )["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    table = ec2.create_route_table(
+        VpcId=vpc_id, TagSpecifications=_tags("route-table", **{"airflow:tier": "private"})
+    )
+    table_id = table["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet)
+    ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    group = ec2.create_security_group(
+        GroupName=f"{ENV}-bastion",
+        Description="Bastion",
+        VpcId=vpc_id,
+        TagSpecifications=_tags("security-group", **{"airflow:component": "bastion"}),
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "bastion-ingress-world-tcp-22"}],
+            }
+        ],
+    )
+    return {"nat": nat, "igw": igw}
+
+
+def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
+    result = module_runner("plan_live_info", {"env": ENV, "name_prefix": ENV, "layers": ["network"]})
+    assert result["changed"] is False
+    by_type: dict[str, list] = {}
+    for res in result["resources"]:
+        by_type.setdefault(res["type"], []).append(res)
+    nat = by_type["AWS::EC2::NatGateway"][0]
+    assert nat["properties"]["SubnetId"] == {"Ref": subnet_id("private", "us-east-1a")}
+    route = by_type["AWS::EC2::Route"][0]["properties"]
+    assert route["DestinationCidrBlock"] == "0.0.0.0/0"
+    assert route["NatGatewayId"] == {"Ref": nat["id"]}
+    igw = by_type["AWS::EC2::InternetGateway"][0]["id"]
+    attachments = [a["properties"] for a in by_type["AWS::EC2::VPCGatewayAttachment"]]
+    assert {"VpcId": {"Ref": VPC_ID}, "InternetGatewayId": {"Ref": igw}} in attachments
+    rule = by_type["AWS::EC2::SecurityGroupIngress"][0]["properties"]
+    assert rule["GroupId"] == {"Ref": sg_id("bastion")} and rule["CidrIp"] == "0.0.0.0/0"
+    assert result["physical_ids"][breached["nat"]] == nat["id"]
+
+    template = plan_render.cloudformation(result["resources"], "breached VPC")
+    errors = [m for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id.startswith("E")]
+    assert errors == []
+
+    try:
+        network = importlib.import_module(
+            "ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network"
+        )
+    except ModuleNotFoundError:
+        pytest.skip("module_utils/plan_network.py (the VPC's Terraform converters) is not in this checkout")
+    converters = {**network.TERRAFORM, **plan_live_network.TERRAFORM}
+    plan = plan_render.terraform_plan(result["resources"], converters, "us-east-1")
+    assert "aws_nat_gateway" in {r["type"] for r in plan["resource_changes"]}
+    policy = (ROOT / "policies" / "no_nat.rego").read_text()
+    findings = evaluate({"no_nat.rego": policy}, plan)
+    assert any(f.startswith("NAT Gateway not allowed: aws_nat_gateway.") for f in findings), findings
+    assert any(f.startswith("Security group rule with 0.0.0.0/0 not allowed") for f in findings), findings
