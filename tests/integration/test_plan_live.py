@@ -1,8 +1,8 @@
 """plan_live_info on the session's deployed stack (tests/conftest.py deployed_stack, read only):
 the live account rendered as the plan's resources, under the logical ids the plan gives them (those
-the inventory implies, and those of the plan builders present), a CloudFormation template
-cfn-lint finds no error in, real ids and ARNs linked into references, every policy document,
-nothing secret, and not one write."""
+the inventory implies, and those of every plan builder module_utils/plan_<layer>.py present), a
+CloudFormation template cfn-lint finds no error in, real ids and ARNs linked into references, a
+Terraform plan with the layers' converters, every policy document, nothing secret, not one write."""
 
 from __future__ import annotations
 
