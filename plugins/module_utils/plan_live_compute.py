@@ -99,14 +99,12 @@ def _roles(live: Live) -> None:
             "ManagedPolicyArns": sorted(role["AttachedPolicies"]),
             "Tags": tags(role.get("Tags")),
         }
-        logical = live.add(
-            "AWS::IAM::Role", role_id(short(role["RoleName"], live.prefix)), props, None, role["Arn"]
-        )
-        live.policy(f"{logical}.AssumeRolePolicyDocument", "trust", role["AssumeRolePolicyDocument"])
+        live.add("AWS::IAM::Role", role_id(short(role["RoleName"], live.prefix)), props, None, role["Arn"])
+        live.policy(f"{role['RoleName']} trust", "trust", role["AssumeRolePolicyDocument"])
         for policy in policies:
-            live.policy(f"{logical}.Policies.{policy['PolicyName']}", "identity", policy["PolicyDocument"])
+            live.policy(policy["PolicyName"], "identity", policy["PolicyDocument"])
         for arn, document in sorted(role["AttachedPolicies"].items()):
-            live.policy(f"{logical}.ManagedPolicyArns.{arn}", "identity", document)
+            live.policy(f"{role['RoleName']} {arn}", "identity", document)
 
 
 def _task_definitions(live: Live) -> None:

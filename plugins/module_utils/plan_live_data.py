@@ -213,7 +213,7 @@ def _efs(live: Live) -> None:
         "FileSystemTags": tags(fs.get("Tags")),
     }
     logical = live.add("AWS::EFS::FileSystem", EFS_ID, props, fs_id, fs.get("FileSystemArn"))
-    live.policy(f"{logical}.FileSystemPolicy", "resource", fs.get("Policy"))
+    live.policy(f"{live.prefix}-dags file-system policy", "resource", fs.get("Policy"))
     for target in paginate(efs, "describe_mount_targets", FileSystemId=fs_id).get("MountTargets", []):
         groups = efs.describe_mount_target_security_groups(
             MountTargetId=target["MountTargetId"], aws_retry=True
@@ -297,12 +297,12 @@ def _buckets(live: Live) -> None:
         }
         logical = live.add("AWS::S3::Bucket", bucket_id(purpose), props, None, f"arn:aws:s3:::{name}")
         if found["Policy"]:
-            policy = live.add(
+            live.add(
                 "AWS::S3::BucketPolicy",
                 f"{logical}Policy",
                 {"Bucket": ref(logical), "PolicyDocument": found["Policy"]},
             )
-            live.policy(f"{policy}.PolicyDocument", "resource", found["Policy"])
+            live.policy(f"{name} bucket policy", "resource", found["Policy"])
 
 
 def _secrets(live: Live) -> None:

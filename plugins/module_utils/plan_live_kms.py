@@ -28,8 +28,8 @@ def kms(live: Live) -> None:
             "KeyPolicy": key["policy"],
             "Tags": tags(key.get("tags"), key="TagKey", value="TagValue"),
         }
-        logical = live.add("AWS::KMS::Key", key_id(key["purpose"]), props, meta["KeyId"], meta["Arn"])
-        live.policy(f"{logical}.KeyPolicy", "resource", key["policy"])
+        live.add("AWS::KMS::Key", key_id(key["purpose"]), props, meta["KeyId"], meta["Arn"])
+        live.policy(f"kms key policy {key['alias']}", "resource", key["policy"])
         live.add(
             "AWS::KMS::Alias",
             alias_id(key["purpose"]),

@@ -69,20 +69,19 @@ def _topic(live: Live) -> None:
         "TopicName": name,
         "DisplayName": attributes.get("DisplayName"),
         "KmsMasterKeyId": attributes.get("KmsMasterKeyId"),
-        "Subscription": [
-            {"Endpoint": s["Endpoint"], "Protocol": s["Protocol"]}
-            for s in subscriptions
-            if s.get("SubscriptionArn", "").startswith("arn:")
-        ],
         "Tags": tags(sns.list_tags_for_resource(ResourceArn=arn, aws_retry=True).get("Tags")),
     }
     logical = live.add("AWS::SNS::Topic", ALERT_TOPIC_ID, props, arn)
+    # One resource per subscription, confirmed or not, numbered from 1 in the order AWS lists them.
+    for n, sub in enumerate(sorted(subscriptions, key=lambda s: (s["Protocol"], s["Endpoint"])), start=1):
+        props = {"TopicArn": arn, "Protocol": sub["Protocol"], "Endpoint": sub["Endpoint"]}
+        live.add("AWS::SNS::Subscription", logical_id(logical, "subscription", str(n)), props)
     policy = json.loads(attributes["Policy"]) if attributes.get("Policy") else None
     if policy:
-        policy_id = live.add(
+        live.add(
             "AWS::SNS::TopicPolicy", f"{logical}Policy", {"Topics": [ref(logical)], "PolicyDocument": policy}
         )
-        live.policy(f"{policy_id}.PolicyDocument", "resource", policy)
+        live.policy(f"{name} topic policy", "resource", policy)
 
 
 def _alarms(live: Live) -> None:

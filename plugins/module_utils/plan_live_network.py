@@ -177,6 +177,8 @@ def _security_groups(live: Live, ec2, vpc_ids: list[str]) -> None:
         }
         live.add("AWS::EC2::SecurityGroup", sg_id(name), props, group["GroupId"])
     for group in groups:
+        if group["GroupName"] == "default":
+            names[group["GroupId"]] = "default"  # its rules, if any, with the group's real id
         if group["GroupId"] not in names:
             continue
         for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
@@ -238,8 +240,8 @@ def _endpoints(live: Live, ec2, vpc_ids: list[str]) -> None:
             "PolicyDocument": document,
             "Tags": tags(endpoint.get("Tags")),
         }
-        logical = live.add("AWS::EC2::VPCEndpoint", endpoint_id(service), props, endpoint["VpcEndpointId"])
-        live.policy(f"{logical}.PolicyDocument", "resource", document)
+        live.add("AWS::EC2::VPCEndpoint", endpoint_id(service), props, endpoint["VpcEndpointId"])
+        live.policy(f"{endpoint['ServiceName']} endpoint policy", "resource", document)
 
 
 # ---- Terraform (hashicorp/aws v5) for what only a live account can hold: the plan never has a

@@ -222,15 +222,19 @@ def test_every_policy_document(read):
         kinds.setdefault(policy["kind"], []).append(policy["name"])
     assert set(kinds) == {"identity", "resource", "trust"}
     names = {p["name"] for p in policies}
-    assert {f"{m.key_id(p)}.KeyPolicy" for p in v["kms_keys"]} <= names
+    # Named as the plan's layers name them.
+    prefix = v["kms_name_prefix"]
+    assert {f"kms key policy alias/{prefix}-{purpose}" for purpose in v["kms_keys"]} <= names
+    assert {f"{prefix}-{s}-task trust" for s in [*v["compute_services_defaults"], "dag-sync"]} <= names
     assert len(kinds["trust"]) == len(_ids(read, "AWS::IAM::Role")) == 7
     for expected in (
-        "EfsFileSystem.FileSystemPolicy",
-        "BucketDagsPolicy.PolicyDocument",
-        "AlertTopicPolicy.PolicyDocument",
+        f"{v['data_name_prefix']}-dags file-system policy",
+        f"{v['data_dags_bucket_name']} bucket policy",
+        f"{v['data_logs_bucket_name']} bucket policy",
+        f"{v['monitoring_alert_topic_name']} topic policy",
     ):
         assert expected in names
-    endpoints = [n for n in names if n.startswith("Vpce")]
+    endpoints = [n for n in names if n.endswith(" endpoint policy")]
     assert len(endpoints) == len(v["endpoints_interface_services"]) + 1
 
 

@@ -1,7 +1,7 @@
 """plan_live_info on a VPC that breaks the design (an internet gateway, a NAT gateway, a route to
-the internet, a rule open to 0.0.0.0/0), built with boto3 in a fresh emulator: the live rendering
-shows each of them, cfn-lint accepts the template, and its Terraform plan makes the seed's
-no_nat.rego fail naming the NAT gateway and the open rule."""
+the internet, a rule open to 0.0.0.0/0, the default group's rules left in place), built with boto3
+in a fresh emulator: the live rendering shows each of them, cfn-lint accepts the template, and its
+Terraform plan makes the seed's no_nat.rego fail naming the NAT gateway and the open rule."""
 
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
     rule = by_type["AWS::EC2::SecurityGroupIngress"][0]["properties"]
     assert rule["GroupId"] == {"Ref": sg_id("bastion")} and rule["CidrIp"] == "0.0.0.0/0"
     assert result["physical_ids"][breached["nat"]] == nat["id"]
+    # The VPC's default group is not a resource of the plan, but its rules (AWS's defaults here:
+    # the network role empties it) are shown, on the group's real id.
+    default_rules = [r["properties"] for r in by_type["AWS::EC2::SecurityGroupEgress"]]
+    assert any(r["GroupId"].startswith("sg-") and r["CidrIp"] == "0.0.0.0/0" for r in default_rules)
 
     template = plan_render.cloudformation(result["resources"], "breached VPC")
     errors = [m for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id.startswith("E")]
