@@ -15,6 +15,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_comp
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_data import data
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_kms import kms
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_monitoring import monitoring
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_network import (
+    TERRAFORM as NETWORK_TF,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_network import network
 
 # In this order: later layers name earlier layers' resources (subnets, keys) by their logical ids.
@@ -26,6 +29,10 @@ LAYERS = {
     "compute": compute,
     "monitoring": monitoring,
 }
+
+# Terraform converters for the types only a live account holds (a NAT or internet gateway and its
+# attachment): added over the layers' converters when a live rendering is turned into a plan.
+TERRAFORM = dict(NETWORK_TF)
 
 
 def live_plan(client, scope: dict, layers=tuple(LAYERS)) -> dict:

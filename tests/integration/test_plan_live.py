@@ -259,6 +259,7 @@ def test_terraform_rendering_of_the_types_with_converters(read):
     converters = {}
     for builder in _plan_builders().values():
         converters.update(getattr(builder, "TERRAFORM", {}))
+    converters.update(importlib.import_module(f"{UTILS}.plan_live").TERRAFORM)
     resources = [r for r in read["live"]["resources"] if r["type"] in converters]
     if not resources:
         pytest.skip("no Terraform converter (TERRAFORM in module_utils/plan_<layer>.py) in this checkout")
