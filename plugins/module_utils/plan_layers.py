@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import (
+    plan_alb,
+    plan_compute,
     plan_data,
     plan_endpoints,
     plan_kms,
+    plan_monitoring,
     plan_network,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
@@ -21,6 +24,9 @@ LAYERS = {
     "kms": plan_kms,
     "endpoints": plan_endpoints,
     "data": plan_data,
+    "alb": plan_alb,
+    "compute": plan_compute,
+    "monitoring": plan_monitoring,
 }
 
 

@@ -85,28 +85,9 @@ def inventory_vars(tmp_path_factory):
     return load
 
 
-def alb_stubs(v: dict) -> list[dict]:
-    """Stand-ins for what the alb layer plans (not on main yet): only the ids compute refers to."""
-    subnets = [pm.ref(pm.subnet_id("alb", az)) for az in v["network_availability_zones"]]
-    return [
-        pm.resource("AWS::ElasticLoadBalancingV2::LoadBalancer", pm.ALB_ID, {"Subnets": subnets}),
-        pm.resource(
-            "AWS::ElasticLoadBalancingV2::TargetGroup",
-            pm.TARGET_GROUP_ID,
-            {"Port": 8080, "Protocol": "HTTP", "TargetType": "ip", "VpcId": pm.ref(pm.VPC_ID)},
-        ),
-    ]
-
-
 def other_layers(v: dict) -> list[dict]:
-    """What compute refers to: the foundation and data layers' plan, and the alb stand-ins."""
-    return pl.plan_resources(v) + alb_stubs(v)
-
-
-ALB_TF = {
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda r: [("aws_lb", "", {"internal": True})],
-    "AWS::ElasticLoadBalancingV2::TargetGroup": lambda r: [("aws_lb_target_group", "", {"port": 8080})],
-}
+    """What compute refers to: the foundation, data and alb layers' plan."""
+    return pl.plan_resources(v, ["network", "kms", "endpoints", "data", "alb"])
 
 
 def cfn_errors(resources: list[dict], region: str) -> list[str]:
@@ -225,7 +206,7 @@ def test_policies_are_concrete_documents(env, inventory_vars):
 @pytest.mark.parametrize("env", ENVS)
 def test_terraform_plan_is_well_formed(env, inventory_vars):
     v = inventory_vars(env)
-    converters = {**pl.converters(), **pc.TERRAFORM, **ALB_TF}
+    converters = pl.converters()
     plan = pr.terraform_plan(pc.compute_resources(v) + other_layers(v), converters, v["airflow_region"])
     changes = plan["resource_changes"]
     addresses = {c["address"] for c in changes}
