@@ -1,7 +1,8 @@
-"""plan_live_info on a VPC that breaks the design (an internet gateway, a NAT gateway, a route to
-the internet, a rule open to 0.0.0.0/0, the default group's rules left in place), built with boto3
-in a fresh emulator: the live rendering shows each of them, cfn-lint accepts the template, and its
-Terraform plan makes the seed's no_nat.rego fail naming the NAT gateway and the open rule."""
+"""plan_live_info in a fresh emulator. A VPC that breaks the design (an internet gateway, a NAT
+gateway, a route to the internet, a rule open to 0.0.0.0/0, the default group's rules left in
+place), built with boto3: the live rendering shows each of them, cfn-lint accepts the template, and
+its Terraform plan makes the seed's no_nat.rego fail naming the NAT gateway and the open rule. An
+account without the environment reads as nothing, without an error."""
 
 from __future__ import annotations
 
@@ -104,3 +105,10 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
     findings = evaluate({"no_nat.rego": policy}, plan)
     assert any(f.startswith("NAT Gateway not allowed: aws_nat_gateway.") for f in findings), findings
     assert any(f.startswith("Security group rule with 0.0.0.0/0 not allowed") for f in findings), findings
+
+
+def test_an_account_without_the_environment_reads_as_nothing(module_runner):
+    args = {"env": "absent", "name_prefix": "absent", "secret_prefix": "absent", "buckets": ["absent-bucket"]}
+    result = module_runner("plan_live_info", args, check_mode=True)
+    assert result["changed"] is False
+    assert (result["resources"], result["policies"], result["summary"]) == ([], [], {})
