@@ -122,21 +122,31 @@ def _gateways(live: Live, ec2, vpc_ids: list[str]) -> None:
         )
 
 
-ROUTE_TARGETS = {
-    "GatewayId": "GatewayId",
-    "NatGatewayId": "NatGatewayId",
-    "TransitGatewayId": "TransitGatewayId",
-    "EgressOnlyInternetGatewayId": "EgressOnlyInternetGatewayId",
-    "VpcPeeringConnectionId": "VpcPeeringConnectionId",
-    "NetworkInterfaceId": "NetworkInterfaceId",
-}
+ROUTE_TARGETS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "EgressOnlyInternetGatewayId",
+    "VpcPeeringConnectionId",
+    "NetworkInterfaceId",
+)
+
+
+def _own_route(route: dict) -> str | None:
+    """The target key of a route the table owns (not the local route, not an S3 gateway
+    endpoint's prefix-list route, which come with the VPC and the endpoint)."""
+    target = next((k for k in ROUTE_TARGETS if route.get(k)), None)
+    if target is None or route[target] == "local" or str(route[target]).startswith("vpce-"):
+        return None
+    return target
 
 
 def _route_tables(live: Live, ec2, vpc_ids: list[str]) -> None:
     subnet_by_id = {k: v for k, v in live.physical.items() if k.startswith("subnet-")}
     for table in live_reads.in_vpcs(ec2, "describe_route_tables", "RouteTables", vpc_ids):
-        if any(a.get("Main") for a in table.get("Associations", [])) and not table.get("Tags"):
-            continue  # the VPC's main route table: created with the VPC, no subnet uses it
+        main = any(a.get("Main") for a in table.get("Associations", []))
+        if main and not table.get("Tags") and not any(_own_route(r) for r in table.get("Routes", [])):
+            continue  # the VPC's main route table, as the VPC came: only its local route
         tier = tag(table.get("Tags"), "airflow:tier") or table["RouteTableId"]
         props = {"VpcId": table["VpcId"], "Tags": tags(table.get("Tags"))}
         live.add("AWS::EC2::RouteTable", route_table_id(tier), props, table["RouteTableId"])
@@ -146,9 +156,9 @@ def _route_tables(live: Live, ec2, vpc_ids: list[str]) -> None:
                 props = {"RouteTableId": table["RouteTableId"], "SubnetId": association["SubnetId"]}
                 live.add("AWS::EC2::SubnetRouteTableAssociation", f"{subnet}RouteTable", props)
         for route in table.get("Routes", []):
-            target = next((k for k in ROUTE_TARGETS if route.get(k)), None)
-            if target is None or route.get(target) == "local" or str(route.get(target)).startswith("vpce-"):
-                continue  # the local route and the S3 gateway endpoint's routes come with their owners
+            target = _own_route(route)
+            if target is None:
+                continue
             destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
             key = "DestinationCidrBlock" if route.get("DestinationCidrBlock") else "DestinationIpv6CidrBlock"
             if route.get("DestinationPrefixListId"):
@@ -156,7 +166,7 @@ def _route_tables(live: Live, ec2, vpc_ids: list[str]) -> None:
             props = {
                 "RouteTableId": table["RouteTableId"],
                 key: destination,
-                ROUTE_TARGETS[target]: route[target],
+                target: route[target],
             }
             live.add("AWS::EC2::Route", route_id(tier, destination), props)
 

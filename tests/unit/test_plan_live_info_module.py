@@ -1,8 +1,9 @@
 """plan_live_info in a fresh emulator. A VPC that breaks the design (an internet gateway, a NAT
-gateway, a route to the internet, a rule open to 0.0.0.0/0, the default group's rules left in
-place), built with boto3: the live rendering shows each of them, cfn-lint accepts the template, and
-its Terraform plan makes the seed's no_nat.rego fail naming the NAT gateway and the open rule. An
-account without the environment reads as nothing, without an error."""
+gateway, routes to the internet from a tier's table and from the main one, a rule open to
+0.0.0.0/0, the default group's rules left in place), built with boto3: the live rendering shows
+each of them, cfn-lint accepts the template, and its Terraform plan makes the seed's no_nat.rego
+fail naming the NAT gateway and the open rule. An account without the environment reads as
+nothing, without an error."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def breached(aws_endpoint):
     table_id = table["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet)
     ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    main = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     group = ec2.create_security_group(
         GroupName=f"{ENV}-bastion",
         Description="Bastion",
@@ -74,10 +79,11 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
         by_type.setdefault(res["type"], []).append(res)
     nat = by_type["AWS::EC2::NatGateway"][0]
     assert nat["properties"]["SubnetId"] == {"Ref": subnet_id("private", "us-east-1a")}
-    route = by_type["AWS::EC2::Route"][0]["properties"]
-    assert route["DestinationCidrBlock"] == "0.0.0.0/0"
-    assert route["NatGatewayId"] == {"Ref": nat["id"]}
     igw = by_type["AWS::EC2::InternetGateway"][0]["id"]
+    routes = [r["properties"] for r in by_type["AWS::EC2::Route"]]
+    assert {r["DestinationCidrBlock"] for r in routes} == {"0.0.0.0/0"}
+    assert {"Ref": nat["id"]} in [r.get("NatGatewayId") for r in routes]
+    assert {"Ref": igw} in [r.get("GatewayId") for r in routes]  # on the VPC's main route table
     attachments = [a["properties"] for a in by_type["AWS::EC2::VPCGatewayAttachment"]]
     assert {"VpcId": {"Ref": VPC_ID}, "InternetGatewayId": {"Ref": igw}} in attachments
     rule = by_type["AWS::EC2::SecurityGroupIngress"][0]["properties"]
