@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import (
     Live,
     short,
@@ -67,6 +68,7 @@ def network(live: Live) -> None:
     _route_tables(live, ec2, vpc_ids)
     _security_groups(live, ec2, vpc_ids)
     _endpoints(live, ec2, vpc_ids)
+    _flow_logs(live, ec2, vpc_ids)
 
 
 def _subnets(live: Live, ec2, vpc_ids: list[str]) -> None:
@@ -254,8 +256,28 @@ def _endpoints(live: Live, ec2, vpc_ids: list[str]) -> None:
         live.policy(f"{endpoint['ServiceName']} endpoint policy", "resource", document)
 
 
-# ---- Terraform (hashicorp/aws v5) for what only a live account can hold: the plan never has a
-# NAT or internet gateway (the network role refuses them), a deployed VPC may.
+def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
+    """The VPCs' flow logs (the roles create none yet; one added by hand is shown)."""
+    if not vpc_ids:
+        return
+    filters = [{"Name": "resource-id", "Values": vpc_ids}]
+    for flow in paginate(ec2, "describe_flow_logs", Filters=filters).get("FlowLogs", []):
+        props = {
+            "ResourceId": flow["ResourceId"],
+            "ResourceType": "VPC",
+            "TrafficType": flow.get("TrafficType"),
+            "LogDestinationType": flow.get("LogDestinationType"),
+            "LogDestination": flow.get("LogDestination"),
+            "LogGroupName": flow.get("LogGroupName") if not flow.get("LogDestination") else None,
+            "DeliverLogsPermissionArn": flow.get("DeliverLogsPermissionArn"),
+            "MaxAggregationInterval": flow.get("MaxAggregationInterval"),
+            "Tags": tags(flow.get("Tags")),
+        }
+        live.add("AWS::EC2::FlowLog", logical_id("flow log", flow["FlowLogId"]), props, flow["FlowLogId"])
+
+
+# ---- Terraform (hashicorp/aws v5) for what only a live account holds: the plan never has a NAT
+# or internet gateway (the network role refuses them) nor, yet, a flow log; a deployed VPC may.
 
 
 def _tf_tags(props: dict) -> dict:
@@ -287,7 +309,23 @@ def tf_gateway_attachment(res: dict) -> list:
     return [("aws_vpn_gateway_attachment", "", values)]
 
 
+def tf_flow_log(res: dict) -> list:
+    p = res["properties"]
+    values = {
+        "vpc_id": tf_ref(p.get("ResourceId")),
+        "traffic_type": p.get("TrafficType"),
+        "log_destination_type": p.get("LogDestinationType"),
+        "log_destination": p.get("LogDestination"),
+        "log_group_name": p.get("LogGroupName"),
+        "iam_role_arn": p.get("DeliverLogsPermissionArn"),
+        "max_aggregation_interval": p.get("MaxAggregationInterval"),
+        "tags": _tf_tags(p),
+    }
+    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
+
+
 TERRAFORM = {
+    "AWS::EC2::FlowLog": tf_flow_log,
     "AWS::EC2::NatGateway": tf_nat_gateway,
     "AWS::EC2::InternetGateway": tf_internet_gateway,
     "AWS::EC2::VPCGatewayAttachment": tf_gateway_attachment,

@@ -18,8 +18,9 @@ description:
     the values AWS reports. Every real id or ARN that belongs to another returned resource is replaced by a
     reference (C(Ref) or C(Fn::GetAtt) to its logical id), so references between resources (a service to its
     security groups, a bucket to its key) are edges as in the plan; ARNs inside policy documents stay literal.
-  - "Read: the VPCs tagged C(airflow:env=<env>) with their subnets, route tables and routes, virtual private,
-    internet and NAT gateways, security groups and their rules, VPC endpoints; the keys aliased
+  - "Read: the VPCs tagged C(airflow:env=<env>) with their subnets, route tables and routes (the main route
+    table when it holds a route of its own), virtual private, internet and NAT gateways, security groups and
+    their rules (the default group's too), VPC endpoints, flow logs; the keys aliased
     C(alias/<name_prefix>-*) with their aliases; the RDS instance C(<name_prefix>-db) with its subnet and
     parameter groups; the ElastiCache replication group C(<name_prefix>-redis) with its subnet and parameter
     groups; the EFS file system C(<name_prefix>-dags) with its mount targets and access points; the buckets in

@@ -1,9 +1,9 @@
 """plan_live_info in a fresh emulator. A VPC that breaks the design (an internet gateway, a NAT
 gateway, routes to the internet from a tier's table and from the main one, a rule open to
-0.0.0.0/0, the default group's rules left in place), built with boto3: the live rendering shows
-each of them, cfn-lint accepts the template, and its Terraform plan makes the seed's no_nat.rego
-fail naming the NAT gateway and the open rule. An account without the environment reads as
-nothing, without an error."""
+0.0.0.0/0, the default group's rules left in place) and has a flow log, built with boto3: the
+live rendering shows each of them, cfn-lint accepts the template, and its Terraform plan makes the
+seed's no_nat.rego fail naming the NAT gateway and the open rule. An account without the
+environment reads as nothing, without an error."""
 
 from __future__ import annotations
 
@@ -68,6 +68,15 @@ def breached(aws_endpoint):
             }
         ],
     )
+    logs = boto3.client("logs", endpoint_url=aws_endpoint.url, region_name="us-east-1")
+    logs.create_log_group(logGroupName="vpc-flow")
+    ec2.create_flow_logs(
+        ResourceIds=[vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="vpc-flow",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+    )
     return {"nat": nat, "igw": igw}
 
 
@@ -95,6 +104,9 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
     assert any(r["GroupId"].startswith("sg-") and r["CidrIp"] == "0.0.0.0/0" for r in default_rules)
 
     template = plan_render.cloudformation(result["resources"], "breached VPC")
+    flow = by_type["AWS::EC2::FlowLog"][0]["properties"]
+    assert flow["ResourceId"] == {"Ref": VPC_ID} and flow["TrafficType"] == "ALL"
+
     errors = [m for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id.startswith("E")]
     assert errors == []
 
@@ -106,7 +118,7 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
         pytest.skip("module_utils/plan_network.py (the VPC's Terraform converters) is not in this checkout")
     converters = {**network.TERRAFORM, **plan_live_network.TERRAFORM}
     plan = plan_render.terraform_plan(result["resources"], converters, "us-east-1")
-    assert "aws_nat_gateway" in {r["type"] for r in plan["resource_changes"]}
+    assert {"aws_nat_gateway", "aws_flow_log"} <= {r["type"] for r in plan["resource_changes"]}
     policy = (ROOT / "policies" / "no_nat.rego").read_text()
     findings = evaluate({"no_nat.rego": policy}, plan)
     assert any(f.startswith("NAT Gateway not allowed: aws_nat_gateway.") for f in findings), findings
