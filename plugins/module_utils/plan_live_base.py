@@ -35,6 +35,10 @@ class Live:
         self.resources: list[dict] = []
         self.policies: list[dict] = []
         self.physical: dict[str, str] = {}
+        # Names that stand for a resource where a reference is meant (a log group in a task
+        # definition, the DB instance in an alarm): used by by_name, never swapped blindly
+        # (a name may also be a literal elsewhere, as the cluster's is the dashboard's).
+        self.names: dict[str, str] = {}
         self._ids: set[str] = set()
 
     @property
@@ -55,6 +59,10 @@ class Live:
         if arn:
             self.physical[arn] = f"{unique}.Arn"
         return unique
+
+    def by_name(self, value):
+        """``{"Ref": <logical id>}`` for the name of a resource read before, else the value."""
+        return plan_model.ref(self.names[value]) if isinstance(value, str) and value in self.names else value
 
     def policy(self, name: str, kind: str, document) -> None:
         if document:

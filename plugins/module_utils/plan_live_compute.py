@@ -64,16 +64,20 @@ def _cluster(live: Live) -> None:
     if not clusters:
         return
     cluster = clusters[0]
-    execute = (cluster.get("configuration") or {}).get("executeCommandConfiguration")
+    execute = pascal((cluster.get("configuration") or {}).get("executeCommandConfiguration"))
+    logging = (execute or {}).get("LogConfiguration") or {}
+    if "CloudWatchLogGroupName" in logging:
+        logging["CloudWatchLogGroupName"] = live.by_name(logging["CloudWatchLogGroupName"])
     props = {
         "ClusterName": cluster["clusterName"],
         "CapacityProviders": cluster.get("capacityProviders"),
         "DefaultCapacityProviderStrategy": pascal(cluster.get("defaultCapacityProviderStrategy")),
         "ClusterSettings": pascal(cluster.get("settings")),
-        "Configuration": {"ExecuteCommandConfiguration": pascal(execute)} if execute else None,
+        "Configuration": {"ExecuteCommandConfiguration": execute} if execute else None,
         "Tags": tags(cluster.get("tags"), lower=True),
     }
-    live.add("AWS::ECS::Cluster", CLUSTER_ID, props, None, cluster["clusterArn"])
+    logical = live.add("AWS::ECS::Cluster", CLUSTER_ID, props, None, cluster["clusterArn"])
+    live.names[cluster["clusterName"]] = logical
 
 
 def _mine(live: Live, found_tags) -> bool:
@@ -119,6 +123,10 @@ def _task_definitions(live: Live) -> None:
         for key in ("Cpu", "Memory"):
             if key in props:
                 props[key] = str(props[key])
+        for container in props.get("ContainerDefinitions", []):
+            options = (container.get("LogConfiguration") or {}).get("Options") or {}
+            if "awslogs-group" in options:
+                options["awslogs-group"] = live.by_name(options["awslogs-group"])
         props["Tags"] = tags(found.get("tags"), lower=True)
         logical = task_definition_id(short(family, live.prefix))
         live.add("AWS::ECS::TaskDefinition", logical, props, found["taskDefinitionArn"])
@@ -145,7 +153,7 @@ def _services(live: Live) -> None:
             network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
             props = {
                 "ServiceName": service["serviceName"],
-                "Cluster": service["clusterArn"],
+                "Cluster": live.by_name(service["clusterArn"].rsplit("/", 1)[-1]),
                 "TaskDefinition": service.get("taskDefinition"),
                 "DesiredCount": service.get("desiredCount"),
                 "LaunchType": service.get("launchType")

@@ -101,7 +101,8 @@ def _rds(live: Live) -> None:
         "MonitoringInterval": instance.get("MonitoringInterval"),
         "Tags": tags(instance.get("TagList")),
     }
-    live.add("AWS::RDS::DBInstance", DB_ID, props, None, instance.get("DBInstanceArn"))
+    logical = live.add("AWS::RDS::DBInstance", DB_ID, props, None, instance.get("DBInstanceArn"))
+    live.names[instance["DBInstanceIdentifier"]] = logical
 
 
 def _user_parameters(rds, name: str) -> list[dict]:
@@ -338,3 +339,4 @@ def _log_groups(live: Live) -> None:
         logical = live.add("AWS::Logs::LogGroup", log_group_id(component), props, None, group.get("arn"))
         if arn:
             live.physical[arn] = f"{logical}.Arn"
+        live.names[group["logGroupName"]] = logical

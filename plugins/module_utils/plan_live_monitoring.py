@@ -91,6 +91,9 @@ def _alarms(live: Live) -> None:
     )
     for alarm in found.get("MetricAlarms", []):
         props = {k: alarm[k] for k in _ALARM_FIELDS if k in alarm}
+        for dimension in props.get("Dimensions", []):
+            if dimension["Name"] == "DBInstanceIdentifier":
+                dimension["Value"] = live.by_name(dimension["Value"])
         if "Threshold" in props and isinstance(props["Threshold"], float) and props["Threshold"].is_integer():
             props["Threshold"] = int(props["Threshold"])
         live.add(

@@ -163,6 +163,11 @@ def test_logical_ids_match_the_plan_builders(read):
             only_plan, only_live = sorted(plan_ids - live_ids), sorted(live_ids - plan_ids)
             differences.append(f"{rtype}: only planned {only_plan}, only live {only_live}")
     assert differences == []
+    if len(builders) == len(PLAN_LAYERS):  # and each resource refers to the same resources
+        by_id = {r["id"]: r for r in live}
+        for res in planned:
+            planned_edges, live_edges = _edges(res), _edges(by_id[res["id"]])
+            assert planned_edges == live_edges, f"{res['id']}: plan {planned_edges}, live {live_edges}"
 
 
 def test_cfn_lint_finds_no_error_in_the_live_template(read):
@@ -278,6 +283,12 @@ def test_terraform_rendering_of_the_types_with_converters(read):
             if reference.count(".") >= 1 and reference.split(".")[0].startswith("aws_"):
                 base = ".".join(reference.split(".")[:2])
                 assert base in addresses, f"{block['address']} refers to {reference}"
+
+
+def _edges(res: dict) -> set[str]:
+    """The resources ``res`` refers to outside its policy documents (ARNs there are literal)."""
+    values = [v for k, v in res["properties"].items() if k not in POLICY_PROPERTIES]
+    return set(_targets(values))
 
 
 def _targets(value):
