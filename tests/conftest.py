@@ -26,9 +26,10 @@ DUMMY_CREDENTIALS = {
     "AWS_REGION": "us-east-1",
 }
 # Tests that share the session's deployed stack (`deployed_stack`): one xdist worker runs them
-# all, in this order (the e2e proof first, on the fresh stack; test_site's destroy last).
+# all, in this order (the e2e proof first, on the fresh stack; the live plan rendering, which only
+# reads; test_site's destroy last).
 STACK_GROUP = "stack"
-STACK_MODULES = ("tests/e2e/", "tests/integration/test_site.py")
+STACK_MODULES = ("tests/e2e/", "tests/integration/test_plan_live.py", "tests/integration/test_site.py")
 # Scenarios run one per scope (each has its own emulator), slowest first.
 MOLECULE = "tests/integration/test_molecule.py"
 TIMES_FILE = ROOT / "reports" / "test-times.json"

@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import resource
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
 
 
 def _as_list(value) -> list:
@@ -43,22 +42,13 @@ def iam_resources(iam, role_names: dict) -> list[dict]:
     """``role_names``: role name -> the service it serves (``execution`` for the execution role)."""
     out = []
     for name, service in sorted(role_names.items()):
-        try:
-            iam.get_role(RoleName=name, aws_retry=True)
-        except is_boto3_error_code("NoSuchEntity"):
+        found = live_reads.role(iam, name)
+        if found is None:
             out.append(resource("aws_iam_role", name, {"name": name, "service": service, "missing": True}))
             continue
         statements = []
-        for policy_name in paginate(iam, "list_role_policies", RoleName=name).get("PolicyNames", []):
-            policy = iam.get_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)
-            statements += _statements(policy["PolicyDocument"])
-        attached = paginate(iam, "list_attached_role_policies", RoleName=name).get("AttachedPolicies", [])
-        for policy in attached:
-            meta = iam.get_policy(PolicyArn=policy["PolicyArn"], aws_retry=True)["Policy"]
-            version = iam.get_policy_version(
-                PolicyArn=policy["PolicyArn"], VersionId=meta["DefaultVersionId"], aws_retry=True
-            )
-            statements += _statements(version["PolicyVersion"]["Document"])
+        for document in [*found["InlinePolicies"].values(), *found["AttachedPolicies"].values()]:
+            statements += _statements(document)
         out.append(
             resource("aws_iam_role", name, {"name": name, "service": service, "statements": statements})
         )
@@ -86,9 +76,8 @@ def task_definition_resources(ecs, families: dict) -> list[dict]:
     """``families``: task-definition family -> service. The latest ACTIVE revision of each."""
     out = []
     for family, service in sorted(families.items()):
-        try:
-            found = ecs.describe_task_definition(taskDefinition=family, aws_retry=True)["taskDefinition"]
-        except is_boto3_error_code("ClientException"):
+        found = live_reads.task_definition(ecs, family)
+        if found is None:
             out.append(
                 resource(
                     "aws_ecs_task_definition", family, {"family": family, "service": service, "missing": True}
@@ -134,16 +123,9 @@ def _conditions(rule: dict) -> list[str]:
 
 
 def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
-    try:
-        lb = elbv2.describe_load_balancers(Names=[alb_name], aws_retry=True)["LoadBalancers"][0]
-    except is_boto3_error_code("LoadBalancerNotFound"):
+    lb = live_reads.load_balancer(elbv2, alb_name)
+    if lb is None:
         return [resource("aws_lb", alb_name, {"name": alb_name, "missing": True})]
-    attributes = {
-        a["Key"]: a["Value"]
-        for a in elbv2.describe_load_balancer_attributes(
-            LoadBalancerArn=lb["LoadBalancerArn"], aws_retry=True
-        )["Attributes"]
-    }
     out = [
         resource(
             "aws_lb",
@@ -151,15 +133,13 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
             {
                 "name": alb_name,
                 "scheme": lb.get("Scheme"),
-                "drop_invalid_header_fields": attributes.get(
+                "drop_invalid_header_fields": lb["Attributes"].get(
                     "routing.http.drop_invalid_header_fields.enabled"
                 ),
             },
         )
     ]
-    listeners = paginate(elbv2, "describe_listeners", LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
-    for listener in listeners:
-        rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"], aws_retry=True)["Rules"]
+    for listener in lb["Listeners"]:
         after = {
             "port": listener["Port"],
             "protocol": listener.get("Protocol"),
@@ -174,16 +154,17 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
                         (_action(a) for a in rule.get("Actions", [])), key=lambda a: a["order"] or 0
                     ),
                 }
-                for rule in rules
+                for rule in listener["Rules"]
                 if not rule.get("IsDefault")
             ],
         }
         out.append(resource("aws_lb_listener", f"{alb_name}:{listener['Port']}", after))
-    try:
-        groups = elbv2.describe_target_groups(Names=[target_group_name], aws_retry=True)["TargetGroups"]
-    except is_boto3_error_code("TargetGroupNotFound"):
-        groups = []
-    for group in groups:
+    group = live_reads.target_group(elbv2, target_group_name)
+    if group is None:
+        out.append(
+            resource("aws_lb_target_group", target_group_name, {"name": target_group_name, "missing": True})
+        )
+    else:
         out.append(
             resource(
                 "aws_lb_target_group",
@@ -195,9 +176,5 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
                     "target_type": group.get("TargetType"),
                 },
             )
-        )
-    if not groups:
-        out.append(
-            resource("aws_lb_target_group", target_group_name, {"name": target_group_name, "missing": True})
         )
     return out

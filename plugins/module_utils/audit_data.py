@@ -6,11 +6,8 @@ resource with ``missing: true`` so the policy can name it."""
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import resource
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
 
 
 def key_id(reference: str | None) -> str | None:
@@ -27,18 +24,12 @@ def _denies_plain_transport(policy: dict | None) -> bool:
 
 
 def rds_resources(rds, instance_id: str) -> list[dict]:
-    try:
-        instance = rds.describe_db_instances(DBInstanceIdentifier=instance_id, aws_retry=True)["DBInstances"][
-            0
-        ]
-    except is_boto3_error_code("DBInstanceNotFound"):
+    instance = live_reads.db_instance(rds, instance_id)
+    if instance is None:
         return [resource("aws_db_instance", instance_id, {"id": instance_id, "missing": True})]
     force_ssl = None
     for group in instance.get("DBParameterGroups", []):
-        parameters = paginate(
-            rds, "describe_db_parameters", DBParameterGroupName=group["DBParameterGroupName"]
-        )
-        for parameter in parameters.get("Parameters", []):
+        for parameter in live_reads.db_parameters(rds, group["DBParameterGroupName"]):
             if parameter["ParameterName"] == "rds.force_ssl":
                 force_ssl = parameter.get("ParameterValue")
     return [
@@ -57,10 +48,8 @@ def rds_resources(rds, instance_id: str) -> list[dict]:
 
 
 def redis_resources(elasticache, group_id: str) -> list[dict]:
-    try:
-        group = elasticache.describe_replication_groups(ReplicationGroupId=group_id, aws_retry=True)
-        group = group["ReplicationGroups"][0]
-    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+    group = live_reads.replication_group(elasticache, group_id)
+    if group is None:
         return [resource("aws_elasticache_replication_group", group_id, {"id": group_id, "missing": True})]
     return [
         resource(
@@ -78,16 +67,9 @@ def redis_resources(elasticache, group_id: str) -> list[dict]:
 
 
 def efs_resources(efs, name: str) -> list[dict]:
-    found = [f for f in paginate(efs, "describe_file_systems", CreationToken=name).get("FileSystems", [])]
-    if not found:
+    fs = live_reads.file_system(efs, name)
+    if fs is None:
         return [resource("aws_efs_file_system", name, {"id": name, "missing": True})]
-    fs = found[0]
-    try:
-        policy = json.loads(
-            efs.describe_file_system_policy(FileSystemId=fs["FileSystemId"], aws_retry=True)["Policy"]
-        )
-    except is_boto3_error_code("PolicyNotFound"):
-        policy = None
     return [
         resource(
             "aws_efs_file_system",
@@ -96,7 +78,7 @@ def efs_resources(efs, name: str) -> list[dict]:
                 "id": fs["FileSystemId"],
                 "encrypted": fs.get("Encrypted", False),
                 "key_id": key_id(fs.get("KmsKeyId")),
-                "tls_enforced": _denies_plain_transport(policy),
+                "tls_enforced": _denies_plain_transport(fs["Policy"]),
             },
         )
     ]
@@ -105,24 +87,12 @@ def efs_resources(efs, name: str) -> list[dict]:
 def bucket_resources(s3, names: list[str]) -> list[dict]:
     out = []
     for name in names:
-        try:
-            rules = s3.get_bucket_encryption(Bucket=name, aws_retry=True)[
-                "ServerSideEncryptionConfiguration"
-            ]["Rules"]
-        except is_boto3_error_code("NoSuchBucket"):
+        found = live_reads.bucket(s3, name)
+        if found is None:
             out.append(resource("aws_s3_bucket", name, {"id": name, "missing": True}))
             continue
-        except is_boto3_error_code("ServerSideEncryptionConfigurationNotFoundError"):
-            rules = []
+        rules, block = found["EncryptionRules"], found["PublicAccessBlock"]
         default = rules[0]["ApplyServerSideEncryptionByDefault"] if rules else {}
-        try:
-            block = s3.get_public_access_block(Bucket=name, aws_retry=True)["PublicAccessBlockConfiguration"]
-        except is_boto3_error_code("NoSuchPublicAccessBlockConfiguration"):
-            block = {}
-        try:
-            policy = json.loads(s3.get_bucket_policy(Bucket=name, aws_retry=True)["Policy"])
-        except is_boto3_error_code("NoSuchBucketPolicy"):
-            policy = None
         out.append(
             resource(
                 "aws_s3_bucket",
@@ -132,7 +102,7 @@ def bucket_resources(s3, names: list[str]) -> list[dict]:
                     "sse_algorithm": default.get("SSEAlgorithm"),
                     "key_id": key_id(default.get("KMSMasterKeyID")),
                     "public_access_blocked": len(block) == 4 and all(block.values()),
-                    "tls_enforced": _denies_plain_transport(policy),
+                    "tls_enforced": _denies_plain_transport(found["Policy"]),
                 },
             )
         )
@@ -140,23 +110,20 @@ def bucket_resources(s3, names: list[str]) -> list[dict]:
 
 
 def secret_resources(secrets, prefix: str) -> list[dict]:
-    listed = paginate(secrets, "list_secrets", Filters=[{"Key": "name", "Values": [prefix + "/"]}])
     return [
         resource(
             "aws_secretsmanager_secret", s["Name"], {"id": s["Name"], "key_id": key_id(s.get("KmsKeyId"))}
         )
-        for s in listed.get("SecretList", [])
-        if s["Name"].startswith(prefix + "/")
+        for s in live_reads.secrets(secrets, prefix)
     ]
 
 
 def log_group_resources(logs, prefix: str) -> list[dict]:
-    groups = paginate(logs, "describe_log_groups", logGroupNamePrefix=prefix).get("logGroups", [])
     return [
         resource(
             "aws_cloudwatch_log_group",
             g["logGroupName"],
             {"id": g["logGroupName"], "key_id": key_id(g.get("kmsKeyId"))},
         )
-        for g in groups
+        for g in live_reads.log_groups(logs, prefix)
     ]

@@ -9,8 +9,7 @@ written for ``terraform show -json``, runs unchanged on the plan and on the live
 
 from __future__ import annotations
 
-import json
-
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
 
 
@@ -22,17 +21,13 @@ def _name(tags: list | None, default: str) -> str:
     return next((t["Value"] for t in tags or [] if t["Key"] == "Name"), default)
 
 
-def _vpc_filter(vpc_ids: list[str], key: str = "vpc-id") -> list[dict]:
-    return [{"Name": key, "Values": vpc_ids}]
-
-
 def network_resources(ec2, env: str) -> list[dict]:
-    vpcs = paginate(ec2, "describe_vpcs", Filters=[{"Name": "tag:airflow:env", "Values": [env]}])["Vpcs"]
+    vpcs = live_reads.vpcs(ec2, env)
     out = [resource("aws_vpc", v["VpcId"], {"id": v["VpcId"], "cidr_block": v["CidrBlock"]}) for v in vpcs]
     vpc_ids = [v["VpcId"] for v in vpcs]
     if not vpc_ids:
         return out
-    for subnet in paginate(ec2, "describe_subnets", Filters=_vpc_filter(vpc_ids))["Subnets"]:
+    for subnet in live_reads.in_vpcs(ec2, "describe_subnets", "Subnets", vpc_ids):
         label = f"{_name(subnet.get('Tags'), subnet['SubnetId'])}({subnet['SubnetId']})"
         out.append(
             resource(
@@ -44,15 +39,16 @@ def network_resources(ec2, env: str) -> list[dict]:
                 },
             )
         )
-    nat_filter = [*_vpc_filter(vpc_ids), {"Name": "state", "Values": ["pending", "available"]}]
-    for nat in paginate(ec2, "describe_nat_gateways", Filter=nat_filter)["NatGateways"]:
+    for nat in live_reads.in_vpcs(ec2, "describe_nat_gateways", "NatGateways", vpc_ids):
+        if nat.get("State") not in ("pending", "available"):
+            continue
         out.append(
             resource(
                 "aws_nat_gateway", nat["NatGatewayId"], {"id": nat["NatGatewayId"], "vpc_id": nat["VpcId"]}
             )
         )
-    igw_filter = _vpc_filter(vpc_ids, "attachment.vpc-id")
-    for igw in paginate(ec2, "describe_internet_gateways", Filters=igw_filter)["InternetGateways"]:
+    attached = "attachment.vpc-id"
+    for igw in live_reads.in_vpcs(ec2, "describe_internet_gateways", "InternetGateways", vpc_ids, attached):
         out.append(
             resource("aws_internet_gateway", igw["InternetGatewayId"], {"id": igw["InternetGatewayId"]})
         )
@@ -60,7 +56,7 @@ def network_resources(ec2, env: str) -> list[dict]:
         if any(a.get("VpcId") in vpc_ids for a in eigw.get("Attachments", [])):
             gid = eigw["EgressOnlyInternetGatewayId"]
             out.append(resource("aws_egress_only_internet_gateway", gid, {"id": gid}))
-    for table in paginate(ec2, "describe_route_tables", Filters=_vpc_filter(vpc_ids))["RouteTables"]:
+    for table in live_reads.in_vpcs(ec2, "describe_route_tables", "RouteTables", vpc_ids):
         label = f"{_name(table.get('Tags'), table['RouteTableId'])}({table['RouteTableId']})"
         for route in table.get("Routes", []):
             destination = (
@@ -91,7 +87,7 @@ def network_resources(ec2, env: str) -> list[dict]:
                 )
             )
     out.extend(security_group_rules(ec2, vpc_ids))
-    for endpoint in paginate(ec2, "describe_vpc_endpoints", Filters=_vpc_filter(vpc_ids))["VpcEndpoints"]:
+    for endpoint in live_reads.in_vpcs(ec2, "describe_vpc_endpoints", "VpcEndpoints", vpc_ids):
         if endpoint.get("State", "").lower() in ("deleted", "deleting"):
             continue
         out.append(
@@ -112,7 +108,7 @@ def network_resources(ec2, env: str) -> list[dict]:
 
 def security_group_rules(ec2, vpc_ids: list[str]) -> list[dict]:
     out = []
-    for group in paginate(ec2, "describe_security_groups", Filters=_vpc_filter(vpc_ids))["SecurityGroups"]:
+    for group in live_reads.in_vpcs(ec2, "describe_security_groups", "SecurityGroups", vpc_ids):
         for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
             for perm in group.get(key, []):
                 ports = f"{perm.get('IpProtocol')}.{perm.get('FromPort', 'all')}-{perm.get('ToPort', 'all')}"
@@ -144,29 +140,18 @@ def security_group_rules(ec2, vpc_ids: list[str]) -> list[dict]:
 
 
 def kms_resources(kms, name_prefix: str) -> list[dict]:
-    out = []
-    wanted = f"alias/{name_prefix}-"
-    for alias in paginate(kms, "list_aliases")["Aliases"]:
-        if not alias["AliasName"].startswith(wanted) or "TargetKeyId" not in alias:
-            continue
-        key_id = alias["TargetKeyId"]
-        meta = kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]
-        if meta.get("KeyState") in ("PendingDeletion", "Disabled"):
-            continue
-        rotation = kms.get_key_rotation_status(KeyId=key_id, aws_retry=True)["KeyRotationEnabled"]
-        policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default", aws_retry=True)["Policy"])
-        out.append(
-            resource(
-                "aws_kms_key",
-                f"{alias['AliasName']}({key_id})",
-                {
-                    "id": key_id,
-                    "alias": alias["AliasName"],
-                    "purpose": alias["AliasName"][len(wanted) :],
-                    "key_manager": meta.get("KeyManager"),
-                    "enable_key_rotation": rotation,
-                    "policy": policy,
-                },
-            )
+    return [
+        resource(
+            "aws_kms_key",
+            f"{key['alias']}({key['metadata']['KeyId']})",
+            {
+                "id": key["metadata"]["KeyId"],
+                "alias": key["alias"],
+                "purpose": key["purpose"],
+                "key_manager": key["metadata"].get("KeyManager"),
+                "enable_key_rotation": key["rotation"],
+                "policy": key["policy"],
+            },
         )
-    return out
+        for key in live_reads.aliased_keys(kms, name_prefix)
+    ]

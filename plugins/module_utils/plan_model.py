@@ -110,3 +110,16 @@ def service_id(service: str) -> str:
 
 def task_definition_id(family: str) -> str:
     return logical_id("taskdef", family)
+
+
+def sg_rule_id(description: str) -> str:
+    """A security-group rule by its description, unique by construction
+    (``<group>-<direction>-<peer>-<protocol>-<port>``: ``alb-ingress-corporate-tcp-443`` ->
+    ``SgAlbIngressCorporateTcp443``), so the plan and the live account name it alike."""
+    return logical_id("sg", description)
+
+
+def route_id(tier: str, destination: str) -> str:
+    """A route of a tier's route table by its destination (``alb``, ``10.200.0.0/24`` ->
+    ``RouteAlb102000024``)."""
+    return logical_id("route", tier, re.sub(r"[^A-Za-z0-9]+", " ", destination))

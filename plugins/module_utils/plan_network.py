@@ -19,7 +19,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     VPC_ID,
     ref,
     resource,
+    route_id,
     sg_id,
+    sg_rule_id,
     subnet_id,
     tags,
 )
@@ -96,9 +98,7 @@ def _routing(v: dict) -> list[dict]:
         name = f"{prefix}-rt-{tier}"
         props = {"VpcId": ref(VPC_ID), "Tags": tags(_role_tags(v, **{"airflow:tier": tier}), Name=name)}
         out.append(resource("AWS::EC2::RouteTable", route_table_id(tier), props))
-    for n, route in enumerate(
-        route_specs(v.get("network_idp_cidrs"), v.get("network_idp_route_target") or "")
-    ):
+    for route in route_specs(v.get("network_idp_cidrs"), v.get("network_idp_route_target") or ""):
         key = "TransitGatewayId" if "transit_gateway_id" in route else "GatewayId"
         gateway = route.get("transit_gateway_id") or route.get("gateway_id")
         props = {
@@ -106,7 +106,8 @@ def _routing(v: dict) -> list[dict]:
             "DestinationCidrBlock": route["dest"],
             key: ref(VGW_ID) if gateway == VPN_GATEWAY else gateway,
         }
-        out.append(resource("AWS::EC2::Route", f"RouteAlbIdp{n}", props, {key: "network_idp_route_target"}))
+        rid = route_id("alb", route["dest"])
+        out.append(resource("AWS::EC2::Route", rid, props, {key: "network_idp_route_target"}))
     return out
 
 
@@ -147,8 +148,9 @@ def _security_groups(v: dict) -> list[dict]:
         # Exactly what is listed: the role revokes AWS's default allow-all egress rule.
         for direction, key in (("ingress", "rules"), ("egress", "rules_egress")):
             rtype = f"AWS::EC2::SecurityGroup{direction.capitalize()}"
-            for n, rule in enumerate(group[key]):
-                rid = f"{gid}{direction.capitalize()}{n}"
+            for rule in group[key]:
+                # By its description, unique by construction: the live account names it alike.
+                rid = sg_rule_id(rule["rule_desc"])
                 rules.append(
                     resource(
                         rtype,
