@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import route_specs, security_group_specs
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers, plan_live
 
 
 def _resource(rtype: str, address: str, after: dict) -> dict:
@@ -105,7 +105,8 @@ def plan_renderings(v: dict) -> dict:
 
 def live_renderings(live: dict, region: str, name: str) -> dict:
     """A live account's resources (pathwai.airflow_ecs.plan_live_info), rendered like the plan."""
-    out = plan_layers.renderings(live["resources"], region, f"{name}: the live account")
+    description = f"{name}: the live account"
+    out = plan_layers.renderings(live["resources"], region, description, plan_live.TERRAFORM)
     return {**out, "policies": live.get("policies", [])}
 
 

@@ -45,9 +45,12 @@ def plan_policies(v: dict, layers=None) -> list[dict]:
     return [p for name in layers or LAYERS for p in getattr(LAYERS[name], f"{name}_policies")(v)]
 
 
-def renderings(resources: list[dict], region: str, description: str) -> dict:
-    """The CloudFormation template and the Terraform plan of ``resources`` (planned or live)."""
+def renderings(resources: list[dict], region: str, description: str, extra_converters=None) -> dict:
+    """The CloudFormation template and the Terraform plan of ``resources`` (planned or live).
+
+    ``extra_converters``: Terraform renderings of types only a live account can hold (a NAT gateway,
+    an internet gateway, flow logs), so that the gate can judge an account that has one."""
     return {
         "cloudformation": cloudformation(resources, description),
-        "terraform": terraform_plan(resources, converters(), region),
+        "terraform": terraform_plan(resources, {**converters(), **(extra_converters or {})}, region),
     }
