@@ -1,0 +1,216 @@
+"""The plan gate (plan_gate) with the real tools: the fixture plan passes, and a plan broken on purpose
+fails naming the tool, the rule and the resource (cfn-lint, Checkov, parliament, the seed's Rego)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import gate_fixtures as fx
+import pytest
+from conftest import ModuleFailed, run_module
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "policies"
+SEED_DOC = ROOT.parent / "shared" / "seed" / "airflow3-ecs-nat-free-design.md"
+
+
+def checkov_executable() -> str:
+    """checkov from PATH (make test puts .gate-venv/bin there), else the checkout's .gate-venv."""
+    found = shutil.which("checkov") or str(ROOT / ".gate-venv" / "bin" / "checkov")
+    if not os.access(found, os.X_OK):
+        pytest.skip("checkov is not installed: `make gate-venv` creates .gate-venv (make test does it first)")
+    return found
+
+
+def gate(plan=None, template=None, documents=None, env="dev", _check=False, **extra) -> dict:
+    args = {
+        "env": env,
+        "template": template or fx.template(),
+        "plan": plan or fx.plan(),
+        "policy_documents": documents if documents is not None else fx.policy_documents(),
+        "policy_dir": str(POLICIES),
+        "checkov_executable": checkov_executable(),
+        **extra,
+    }
+    return run_module("plan_gate", args, check_mode=_check)
+
+
+def refused(**kwargs) -> list[str]:
+    with pytest.raises(ModuleFailed) as failed:
+        gate(**kwargs)
+    result = failed.value.result
+    assert result["passed"] is False
+    return result["failures"]
+
+
+def test_the_fixture_plan_passes_every_tool():
+    result = gate()
+    assert result["passed"] is True, result["failures"]
+    assert result["changed"] is False
+    summary = result["summary"]
+    assert summary["checkov"]["dev"]["passed"] > 30  # graph checks and resource checks ran
+    assert summary["checkov"]["dev"]["failed"] == 0
+    assert summary["checkov"]["dev"]["skipped"] == len(result["skipped"]) == 4
+    assert summary["cfn-lint"]["errors"] == 0
+    assert summary["parliament"] == {"documents": 4, "failed": 0, "listed": 1}
+    assert summary["rego"]["seed_policies"] == 1 and summary["rego"]["denied"] == 0
+    assert set(result["seconds"]) == {"cfn-lint", "checkov", "parliament", "rego"}
+
+
+def test_check_mode_judges_the_same():
+    assert gate(_check=True)["passed"] is True
+
+
+def test_a_skip_applies_only_to_its_environments():
+    failures = refused(env="prod")  # CKV_AWS_18 and CKV2_AWS_61 are skipped for local and dev only
+    assert "checkov CKV_AWS_18 aws_s3_bucket.dags: Ensure the S3 bucket has access logging enabled" in failures
+    assert any(f.startswith("checkov CKV2_AWS_61 aws_s3_bucket.dags:") for f in failures)
+    assert all(f.startswith("checkov ") for f in failures), failures
+
+
+def test_report_only_returns_the_verdict_without_failing():
+    result = gate(env="prod", report_only=True)
+    assert result["passed"] is False and len(result["failures"]) == 2
+    assert result["summary"]["checkov"]["prod"]["failed"] == 2
+
+
+# --- cfn-lint ---------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_refuses_a_security_group_description_aws_refuses():
+    template = fx.template()
+    template["Resources"]["DagSyncSg"]["Properties"]["GroupDescription"] = "DAG sync service (S3 -> EFS)"
+    failures = refused(template=template)
+    assert any(f.startswith("cfn-lint E3031 DagSyncSg: 'DAG sync service (S3 -> EFS)'") for f in failures), failures
+
+
+def test_cfn_lint_promoted_warning_fails_a_deprecated_engine_version():
+    template = fx.template()
+    template["Resources"]["Db"] = {
+        "Type": "AWS::RDS::DBInstance",
+        "Properties": {
+            "Engine": "postgres",
+            "EngineVersion": "16.8",
+            "DBInstanceClass": "db.m5.large",
+            "AllocatedStorage": "20",
+            "MasterUsername": "airflow",
+            "ManageMasterUserPassword": True,
+        },
+    }
+    failures = refused(template=template)
+    assert any(f.startswith("cfn-lint W3691 Db: Engine version '16.8'") for f in failures), failures
+
+
+# --- Checkov -----------------------------------------------------------------------------------------
+
+
+def test_checkov_refuses_ssh_open_to_the_internet():
+    rule = {
+        "type": "aws_security_group_rule",
+        "name": "ssh",
+        "values": {
+            "type": "ingress",
+            "protocol": "tcp",
+            "from_port": 22,
+            "to_port": 22,
+            "cidr_blocks": ["0.0.0.0/0"],
+            "description": "ssh",
+        },
+        "refs": {"security_group_id": ["aws_security_group.dag_sync.id", "aws_security_group.dag_sync"]},
+    }
+    failures = refused(plan=fx.plan_with([rule]))
+    assert any(f.startswith("checkov CKV_AWS_24 aws_security_group_rule.ssh:") for f in failures), failures
+    # the seed's policy says the same of the rule itself
+    assert "rego terraform.analysis.deny aws_security_group_rule.ssh: Security group rule with 0.0.0.0/0 not allowed" in failures
+
+
+def test_checkov_graph_check_refuses_a_vpc_without_flow_logs():
+    plan = fx.plan()
+    for section in (plan["resource_changes"], plan["planned_values"]["root_module"]["resources"]):
+        section[:] = [r for r in section if r["type"] != "aws_flow_log"]
+    plan["configuration"]["root_module"]["resources"] = [
+        r for r in plan["configuration"]["root_module"]["resources"] if r["type"] != "aws_flow_log"
+    ]
+    failures = refused(plan=plan)
+    assert any(f.startswith("checkov CKV2_AWS_11 aws_vpc.main:") for f in failures), failures
+
+
+# --- parliament --------------------------------------------------------------------------------------
+
+
+def _with_statement(statement: dict) -> list[dict]:
+    documents = fx.policy_documents()
+    documents[1]["document"]["Statement"].append(statement)
+    return documents
+
+
+def test_parliament_refuses_an_unknown_action():
+    documents = _with_statement({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
+    failures = refused(documents=documents)
+    assert failures == [
+        "parliament UNKNOWN_ACTION airflow-dev-dag-sync-task/dag-sync: Unknown action s3:GetObjekt"
+    ]
+
+
+def test_parliament_refuses_an_action_on_the_wrong_resource_type():
+    documents = _with_statement({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"})
+    failures = refused(documents=documents)
+    assert len(failures) == 1 and failures[0].startswith(
+        "parliament RESOURCE_MISMATCH airflow-dev-dag-sync-task/dag-sync:"
+    ), failures
+
+
+def test_parliament_refuses_a_malformed_condition():
+    documents = _with_statement(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringEqualz": {"aws:SourceVpce": "vpce-0123456789abcdef0"}},
+        }
+    )
+    assert refused(documents=documents) == [
+        "parliament UNKNOWN_OPERATOR airflow-dev-dag-sync-task/dag-sync: StringEqualz"
+    ]
+
+
+def test_a_known_action_entry_lists_instead_of_failing(tmp_path):
+    known = tmp_path / "known.yml"
+    known.write_text("known_actions:\n  - action: s3:GetObjekt\n    reason: test entry\n")
+    documents = _with_statement({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
+    result = gate(documents=documents, parliament_known_actions=str(known))
+    assert result["passed"] is True
+    assert any("UNKNOWN_ACTION" in line and "(allowed: test entry)" in line for line in result["listed"])
+
+
+def test_a_skip_without_reason_is_refused(tmp_path):
+    skips = tmp_path / "skips.yml"
+    skips.write_text("skips:\n  - id: CKV_AWS_18\n    environments: [all]\n")
+    with pytest.raises(ModuleFailed, match="one-line reason"):
+        gate(checkov_skips=str(skips))
+
+
+# --- the seed's Rego ---------------------------------------------------------------------------------
+
+
+def test_the_seed_policy_refuses_a_nat_gateway():
+    failures = refused(plan=fx.plan_with([fx.nat_gateway()]))
+    assert "rego terraform.analysis.deny aws_nat_gateway.a: NAT Gateway not allowed" in failures
+
+
+def test_the_seed_policy_is_the_seeds_own_text():
+    if not SEED_DOC.exists():
+        pytest.skip(f"the seed document is not beside this checkout ({SEED_DOC})")
+    text = SEED_DOC.read_text(encoding="utf-8")
+    block = text.split("**File:** `infra/policies/no-nat.rego`\n```rego\n", 1)[1].split("```", 1)[0]
+    assert (POLICIES / "seed" / "no-nat.rego").read_text(encoding="utf-8") == block
+
+
+def test_the_collections_own_policies_run_when_asked():
+    plan = fx.plan_with([fx.nat_gateway()])
+    failures = refused(plan=plan, audit={"name_prefix": "airflow-dev"})
+    assert "rego airflow.audit.deny aws_nat_gateway.a: NAT Gateway not allowed" in failures
+    assert json.dumps(failures).count("NAT Gateway not allowed") == 2  # the seed's and the collection's
