@@ -66,7 +66,7 @@ def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: 
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(plan, handle)
         cmd = [executable, "--file", path, "--output", "json", *OFFLINE_ARGS]
-        proc = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+        proc = subprocess.run(
             cmd,
             cwd=work,
             env=offline_env(dict(os.environ), work),
@@ -88,7 +88,9 @@ def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: 
         summary = report.get("summary", {})
         passed += summary.get("passed", 0)
         parse_errors += summary.get("parsing_errors", 0)
-        skipped += [f"{c['check_id']} {c['resource']}: suppressed inline" for c in results.get("skipped_checks", [])]
+        skipped += [
+            f"{c['check_id']} {c['resource']}: suppressed inline" for c in results.get("skipped_checks", [])
+        ]
         for check in results.get("failed_checks", []):
             check_id, resource = check["check_id"], check["resource"]
             entry = skips.get(check_id)
@@ -98,7 +100,9 @@ def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: 
             else:
                 failures.append(f"{TOOL} {check_id} {resource}: {check['check_name']}")
     if parse_errors:
-        failures.append(f"{TOOL} parsing-error tfplan.json: checkov could not parse the plan ({parse_errors})")
+        failures.append(
+            f"{TOOL} parsing-error tfplan.json: checkov could not parse the plan ({parse_errors})"
+        )
     stale = [
         f"{TOOL} {cid} skip-list: no resource fails it in {env}; drop it or narrow its environments"
         for cid, entry in sorted(skips.items())

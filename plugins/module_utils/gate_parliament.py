@@ -68,7 +68,11 @@ def run(documents: list[dict], known_actions: dict[str, str]) -> dict:
     for item in documents:
         text = item["document"] if isinstance(item["document"], str) else json.dumps(item["document"])
         for finding in parliament.analyze_policy_string(text).findings:
-            if item["kind"] == "trust" and finding.issue == "MALFORMED" and finding.detail == TRUST_NO_RESOURCE:
+            if (
+                item["kind"] == "trust"
+                and finding.issue == "MALFORMED"
+                and finding.detail == TRUST_NO_RESOURCE
+            ):
                 continue
             action = _action(finding)
             line = f"{TOOL} {finding.issue} {item['name']}: {_detail(finding.detail)}"
@@ -81,5 +85,9 @@ def run(documents: list[dict], known_actions: dict[str, str]) -> dict:
     return {
         "failures": failures,
         "warnings": warnings + allowed,
-        "summary": {"documents": len(documents), "failed": len(failures), "listed": len(warnings) + len(allowed)},
+        "summary": {
+            "documents": len(documents),
+            "failed": len(failures),
+            "listed": len(warnings) + len(allowed),
+        },
     }

@@ -265,8 +265,12 @@ def main():
     p = module.params
     gate_dir = os.path.join(p["policy_dir"], "gate")
     try:
-        cfn_ignore = _entries(p["cfn_lint_rules"] or os.path.join(gate_dir, "cfn-lint-ignore.yml"), "ignore", "rule")
-        cfn_promote = _entries(p["cfn_lint_rules"] or os.path.join(gate_dir, "cfn-lint-ignore.yml"), "promote", "rule")
+        cfn_ignore = _entries(
+            p["cfn_lint_rules"] or os.path.join(gate_dir, "cfn-lint-ignore.yml"), "ignore", "rule"
+        )
+        cfn_promote = _entries(
+            p["cfn_lint_rules"] or os.path.join(gate_dir, "cfn-lint-ignore.yml"), "promote", "rule"
+        )
         skips = _entries(p["checkov_skips"] or os.path.join(gate_dir, "checkov-skips.yml"), "skips", "id")
         known = _entries(
             p["parliament_known_actions"] or os.path.join(gate_dir, "parliament-known-actions.yml"),
@@ -310,7 +314,13 @@ def main():
             seconds, "parliament", gate_parliament.run, p["policy_documents"], known_reasons
         )
         results["rego"] = _timed(
-            seconds, "rego", gate_rego.run, p["plan"], os.path.join(p["policy_dir"], "seed"), audit, p["policy_dir"]
+            seconds,
+            "rego",
+            gate_rego.run,
+            p["plan"],
+            os.path.join(p["policy_dir"], "seed"),
+            audit,
+            p["policy_dir"],
         )
     except (OSError, ValueError, RuntimeError) as e:
         module.fail_json(msg=f"The gate could not run: {e}", seconds=seconds)

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+from pathlib import Path
 
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b7a1c7e-4a8e-4a51-9d4c-2a1f3f1d9e11"
@@ -22,8 +28,18 @@ TRUST = {
 ROLE_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Sid": "ReadDags", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"arn:aws:s3:::{BUCKET}/*"},
-        {"Sid": "ListDags", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:aws:s3:::{BUCKET}"},
+        {
+            "Sid": "ReadDags",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": f"arn:aws:s3:::{BUCKET}/*",
+        },
+        {
+            "Sid": "ListDags",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": f"arn:aws:s3:::{BUCKET}",
+        },
         {"Sid": "Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": KEY_ARN},
     ],
 }
@@ -64,7 +80,12 @@ def _resources() -> list[dict]:
         _resource(
             "aws_vpc",
             "main",
-            {"cidr_block": "10.0.0.0/16", "enable_dns_support": True, "enable_dns_hostnames": True, "tags": tags},
+            {
+                "cidr_block": "10.0.0.0/16",
+                "enable_dns_support": True,
+                "enable_dns_hostnames": True,
+                "tags": tags,
+            },
         ),
         _resource(
             "aws_default_security_group",
@@ -89,7 +110,11 @@ def _resources() -> list[dict]:
         _resource(
             "aws_subnet",
             "private_a",
-            {"cidr_block": "10.0.1.0/24", "availability_zone": "us-east-1a", "map_public_ip_on_launch": False},
+            {
+                "cidr_block": "10.0.1.0/24",
+                "availability_zone": "us-east-1a",
+                "map_public_ip_on_launch": False,
+            },
             {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]},
         ),
         _resource(
@@ -230,11 +255,19 @@ def template() -> dict:
             "Resources": {
                 "Vpc": {
                     "Type": "AWS::EC2::VPC",
-                    "Properties": {"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": True, "EnableDnsHostnames": True},
+                    "Properties": {
+                        "CidrBlock": "10.0.0.0/16",
+                        "EnableDnsSupport": True,
+                        "EnableDnsHostnames": True,
+                    },
                 },
                 "PrivateA": {
                     "Type": "AWS::EC2::Subnet",
-                    "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1a"},
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "CidrBlock": "10.0.1.0/24",
+                        "AvailabilityZone": "us-east-1a",
+                    },
                 },
                 "DagSyncSg": {
                     "Type": "AWS::EC2::SecurityGroup",
@@ -255,7 +288,11 @@ def template() -> dict:
                 },
                 "S3Key": {
                     "Type": "AWS::KMS::Key",
-                    "Properties": {"Description": "airflow-dev s3", "EnableKeyRotation": True, "KeyPolicy": KEY_POLICY},
+                    "Properties": {
+                        "Description": "airflow-dev s3",
+                        "EnableKeyRotation": True,
+                        "KeyPolicy": KEY_POLICY,
+                    },
                 },
                 "DagsBucket": {
                     "Type": "AWS::S3::Bucket",
@@ -314,3 +351,11 @@ def synthetic_plan(copies: int) -> dict:
             refs = {attr: [_renamed(t, f"_{i}") for t in targets] for attr, targets in res["refs"].items()}
             out.append(_resource(res["type"], f"{res['name']}_{i}", copy.deepcopy(res["values"]), refs))
     return plan_from(out)
+
+
+def checkov_executable() -> str:
+    """checkov from PATH (make test puts .gate-venv/bin there), else the checkout's .gate-venv."""
+    found = shutil.which("checkov") or str(ROOT / ".gate-venv" / "bin" / "checkov")
+    if not os.access(found, os.X_OK):
+        pytest.skip("checkov is not installed: `make gate-venv` creates .gate-venv (make test does it first)")
+    return found

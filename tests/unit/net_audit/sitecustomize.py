@@ -43,7 +43,9 @@ def _hook(event, args):
         detail = describe(args)
     except Exception as error:  # an event shape we did not foresee is still recorded
         detail = {"unparsed": repr(args), "error": repr(error)}
-    _record(json.dumps({"pid": os.getpid(), "argv0": sys.argv[0] if sys.argv else "", "event": event, **detail}))
+    _record(
+        json.dumps({"pid": os.getpid(), "argv0": sys.argv[0] if sys.argv else "", "event": event, **detail})
+    )
 
 
 if _LOG:
