@@ -29,6 +29,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 
 TOOL = "checkov"
 OFFLINE_ARGS = [
@@ -59,29 +60,61 @@ def _reports(output: str) -> list[dict]:
     return parsed if isinstance(parsed, list) else [parsed]
 
 
-def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: int = 600) -> dict:
-    """Scan ``plan``; failures not skipped for ``env`` fail, skip entries that matched nothing are warned."""
-    with tempfile.TemporaryDirectory(prefix="plan-gate-") as work:
-        path = os.path.join(work, "tfplan.json")
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(plan, handle)
-        cmd = [executable, "--file", path, "--output", "json", *OFFLINE_ARGS]
-        proc = subprocess.run(
-            cmd,
-            cwd=work,
-            env=offline_env(dict(os.environ), work),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"checkov exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
-    try:
-        reports = _reports(proc.stdout)
-    except ValueError as e:
-        raise RuntimeError(f"checkov printed no JSON report ({e}): {proc.stderr.strip()[-2000:]}") from e
+class Scan:
+    """Checkov started on ``plan`` in the background (the gate runs the in-process tools meanwhile)."""
 
+    def __init__(self, plan: dict, executable: str, timeout: int = 600):
+        self._work = tempfile.TemporaryDirectory(prefix="plan-gate-")
+        self._timeout = timeout
+        self.began = time.monotonic()
+        path = os.path.join(self._work.name, "tfplan.json")
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(plan, handle)
+            self._proc = subprocess.Popen(
+                [executable, "--file", path, "--output", "json", *OFFLINE_ARGS],
+                cwd=self._work.name,
+                env=offline_env(dict(os.environ), self._work.name),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except BaseException:
+            self._work.cleanup()
+            raise
+
+    def abort(self) -> None:
+        """Stop Checkov (another tool could not run) and remove its directory."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+        self._work.cleanup()
+
+    def reports(self) -> list[dict]:
+        """Wait for Checkov; its JSON reports (one per framework)."""
+        try:
+            out, err = self._proc.communicate(timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.communicate()
+            raise RuntimeError(f"checkov took more than {self._timeout} s") from None
+        finally:
+            self._work.cleanup()
+        if self._proc.returncode not in (0, 1):
+            raise RuntimeError(f"checkov exited {self._proc.returncode}: {err.strip()[-2000:]}")
+        try:
+            return _reports(out)
+        except ValueError as e:
+            raise RuntimeError(f"checkov printed no JSON report ({e}): {err.strip()[-2000:]}") from e
+
+
+def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: int = 600) -> dict:
+    """Scan ``plan`` and judge it (see ``judge``)."""
+    return judge(Scan(plan, executable, timeout).reports(), env, skips)
+
+
+def judge(reports: list[dict], env: str, skips: dict[str, dict]) -> dict:
+    """Failures not skipped for ``env`` fail; skip entries that matched nothing are warned."""
     failures, skipped, used, passed, parse_errors = [], [], set(), 0, 0
     for report in reports:
         results = report.get("results", {})

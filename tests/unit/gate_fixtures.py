@@ -359,3 +359,25 @@ def checkov_executable() -> str:
     if not os.access(found, os.X_OK):
         pytest.skip("checkov is not installed: `make gate-venv` creates .gate-venv (make test does it first)")
     return found
+
+
+def synthetic_template(copies: int) -> dict:
+    """``copies`` renamed copies of the template's resources (6 each), references kept inside a copy."""
+    base = template()["Resources"]
+    text = json.dumps(base)
+    resources = {}
+    for i in range(copies):
+        renamed = text
+        for logical_id in base:
+            renamed = renamed.replace(f'"{logical_id}"', f'"{logical_id}{i}"')
+        for logical_id, body in json.loads(renamed).items():
+            props = body["Properties"]
+            for key in ("GroupName", "BucketName", "RoleName"):
+                if key in props:
+                    props[key] = f"{props[key]}-{i}"
+            resources[f"{logical_id}{i}"] = body
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+
+
+def synthetic_documents(copies: int) -> list[dict]:
+    return [dict(doc, name=f"{doc['name']} #{i}") for i in range(copies) for doc in policy_documents()]

@@ -12,6 +12,7 @@ from conftest import ModuleFailed, run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
+FIXTURE_SKIPS = Path(__file__).resolve().parent / "gate_fixture_skips.yml"
 SEED_DOC = ROOT.parent / "shared" / "seed" / "airflow3-ecs-nat-free-design.md"
 
 
@@ -23,6 +24,7 @@ def gate(plan=None, template=None, documents=None, env="dev", _check=False, **ex
         "policy_documents": documents if documents is not None else fx.policy_documents(),
         "policy_dir": str(POLICIES),
         "checkov_executable": fx.checkov_executable(),
+        "checkov_skips": str(FIXTURE_SKIPS),
         **extra,
     }
     return run_module("plan_gate", args, check_mode=_check)
@@ -209,3 +211,15 @@ def test_the_collections_own_policies_run_when_asked():
     failures = refused(plan=plan, audit={"name_prefix": "airflow-dev"})
     assert "rego airflow.audit.deny aws_nat_gateway.a: NAT Gateway not allowed" in failures
     assert json.dumps(failures).count("NAT Gateway not allowed") == 2  # the seed's and the collection's
+
+
+def test_a_gate_that_cannot_run_its_tools_fails(tmp_path):
+    with pytest.raises(ModuleFailed, match="could not run"):
+        gate(checkov_executable=str(tmp_path / "no-checkov"))
+
+
+def test_the_checked_in_lists_load_and_give_reasons():
+    """policies/gate/*.yml (each entry with its reason), whatever the fixture's verdict under them."""
+    result = gate(checkov_skips=None, report_only=True)
+    assert result["summary"]["cfn-lint"]["ignored_rules"] >= 1
+    assert all(": " in line for line in result["skipped"]), result["skipped"]

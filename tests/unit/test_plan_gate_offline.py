@@ -37,6 +37,7 @@ PLAYBOOK = """\
         policy_documents: "{{ gate_documents }}"
         policy_dir: "{{ gate_policy_dir }}"
         checkov_executable: "{{ gate_checkov }}"
+        checkov_skips: "{{ gate_checkov_skips }}"
 """
 
 
@@ -101,6 +102,7 @@ def test_the_gate_passes_with_only_loopback_and_tries_nothing_else(tmp_path):
         "gate_documents": fx.policy_documents(),
         "gate_policy_dir": str(ROOT / "policies"),
         "gate_checkov": fx.checkov_executable(),
+        "gate_checkov_skips": str(HOOK_DIR.parent / "gate_fixture_skips.yml"),
     }
     (tmp_path / "vars.json").write_text(json.dumps(variables))
     (tmp_path / "gate.yml").write_text(PLAYBOOK)
