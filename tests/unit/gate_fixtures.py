@@ -375,7 +375,7 @@ def synthetic_template(copies: int) -> dict:
             for key in ("GroupName", "BucketName", "RoleName"):
                 if key in props:
                     props[key] = f"{props[key]}-{i}"
-            resources[f"{logical_id}{i}"] = body
+            resources[logical_id] = body
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
