@@ -62,22 +62,91 @@ def _detail(detail) -> str:
     return str(detail)
 
 
-def run(documents: list[dict], known_actions: dict[str, str]) -> dict:
-    """Lint each ``{name, kind, document}``; ``known_actions`` are real actions parliament's data lacks."""
+TYPE_ISSUES = ("MISMATCHED_TYPE", "MISMATCHED_TYPE_BUT_USABLE")
+
+
+def _findings(text: str) -> list:
+    return parliament.analyze_policy_string(text).findings
+
+
+def _without(document: dict, condition_types: dict[tuple[str, str], str]) -> dict:
+    """``document`` without the (operator, key) conditions that ``condition_types`` allows."""
+    copy = json.loads(json.dumps(document))
+    statements = copy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        condition = statement.get("Condition") if isinstance(statement, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator, keys in list(condition.items()):
+            if isinstance(keys, dict):
+                for key in list(keys):
+                    if (operator, key) in condition_types:
+                        del keys[key]
+                if not keys:
+                    del condition[operator]
+        if not condition:
+            del statement["Condition"]
+    return copy
+
+
+def _type_exceptions(item: dict, findings: list, condition_types: dict[tuple[str, str], str]) -> dict:
+    """The type findings that the allowed (operator, key) conditions alone cause: the document is
+    linted again without them, and a type finding that goes away is theirs."""
+    none = {"pairs": [], "reason": ""}
+    if not condition_types or not any(f.issue in TYPE_ISSUES for f in findings):
+        return none  # (a document parliament could not parse has no type finding)
+    document = item["document"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement") or []
+    used = {
+        (op, key)
+        for statement in (statements if isinstance(statements, list) else [statements])
+        if isinstance(statement, dict)
+        for op, keys in (statement.get("Condition") or {}).items()
+        if isinstance(keys, dict)
+        for key in keys
+    }
+    reasons = sorted({reason for pair, reason in condition_types.items() if pair in used})
+    if not reasons:
+        return none
+    remaining = [(f.issue, str(f.detail)) for f in _findings(json.dumps(_without(document, condition_types)))]
+    explained = []  # one entry per finding explained: identical findings count one by one
+    for finding in findings:
+        pair = (finding.issue, str(finding.detail))
+        if pair in remaining:
+            remaining.remove(pair)
+        elif finding.issue in TYPE_ISSUES:
+            explained.append(pair)
+    return {"pairs": explained, "reason": "; ".join(reasons)}
+
+
+def run(
+    documents: list[dict],
+    known_actions: dict[str, str],
+    condition_types: dict[tuple[str, str], str] | None = None,
+) -> dict:
+    """Lint each ``{name, kind, document}``. ``known_actions``: real actions parliament's data lacks;
+    ``condition_types``: (operator, key) pairs AWS documents but parliament types otherwise."""
+    condition_types = condition_types or {}
     failures, warnings, allowed = [], [], []
     for item in documents:
         text = item["document"] if isinstance(item["document"], str) else json.dumps(item["document"])
-        for finding in parliament.analyze_policy_string(text).findings:
-            if (
-                item["kind"] == "trust"
-                and finding.issue == "MALFORMED"
-                and finding.detail == TRUST_NO_RESOURCE
+        findings = _findings(text)
+        typed = _type_exceptions(item, findings, condition_types)
+        for finding in findings:
+            if item["kind"] == "trust" and (finding.issue, finding.detail) == (
+                "MALFORMED",
+                TRUST_NO_RESOURCE,
             ):
                 continue
             action = _action(finding)
             line = f"{TOOL} {finding.issue} {item['name']}: {_detail(finding.detail)}"
             if action in known_actions:
                 allowed.append(f"{line} (allowed: {known_actions[action]})")
+            elif (finding.issue, str(finding.detail)) in typed["pairs"]:
+                typed["pairs"].remove((finding.issue, str(finding.detail)))
+                allowed.append(f"{line} (allowed: {typed['reason']})")
             elif finding.issue in FAILING:
                 failures.append(line)
             else:

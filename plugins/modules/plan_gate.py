@@ -21,8 +21,9 @@ description:
   - B(parliament) (in-process) on every document of O(policy_documents). Unknown actions or service
     prefixes, actions whose resource types do not match the statement's resources, malformed conditions
     (unknown operator, a key the action does not support, a mismatched type) and malformed documents fail;
-    any other finding is listed. Actions named in the O(parliament_known_actions) file (real actions that
-    parliament's bundled IAM data predates) are listed instead of failing.
+    any other finding is listed. The O(parliament_exceptions) file lists, with reasons, real actions that
+    parliament's bundled IAM data predates and (operator, condition key) pairs AWS documents but parliament
+    types otherwise; the findings they alone cause are listed instead of failing.
   - B(Rego) (regopy, in-process) - the seed's policy (O(policy_dir)C(/seed/*.rego), package
     C(terraform.analysis), rule C(deny)) on O(plan) and, when O(audit) is given, the collection's own
     policies (O(policy_dir)C(/*.rego), package C(airflow.audit)) as M(pathwai.airflow_ecs.airflow_audit) runs them.
@@ -97,8 +98,10 @@ options:
   checkov_skips:
     description: YAML file with a C(skips) list, each entry C(id), C(environments) (names, or C(all)) and C(reason).
     type: path
-  parliament_known_actions:
-    description: YAML file with a C(known_actions) list, each entry C(action) and C(reason).
+  parliament_exceptions:
+    description:
+      - YAML file with a C(known_actions) list (each entry C(action), C(reason)) and a C(condition_types)
+        list (each entry C(operator), C(key), C(reason)).
     type: path
   audit:
     description:
@@ -195,17 +198,21 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import (
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import HAS_REGOPY
 
 
-def _entries(path: str, key: str, id_key: str) -> dict[str, dict]:
-    """The ``key`` list of the YAML file at ``path``, by ``id_key``; every entry must give a reason."""
+def _entries(path: str, key: str, *fields: str) -> dict:
+    """The ``key`` list of the YAML file at ``path``, by its ``fields`` (one, or a tuple of several);
+    every entry must have them all and a one-line reason."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
     out = {}
     for entry in data.get(key) or []:
-        if not isinstance(entry, dict) or not entry.get(id_key) or not str(entry.get("reason", "")).strip():
-            raise ValueError(f"{path}: every {key} entry needs {id_key} and a one-line reason: {entry!r}")
+        if not isinstance(entry, dict) or not all(entry.get(f) for f in (*fields, "reason")):
+            raise ValueError(
+                f"{path}: every {key} entry needs {', '.join(fields)} and a one-line reason: {entry!r}"
+            )
         if key == "skips" and not entry.get("environments"):
-            raise ValueError(f"{path}: skip {entry[id_key]} names no environments (a list, or [all])")
-        out[str(entry[id_key])] = entry
+            raise ValueError(f"{path}: skip {entry['id']} names no environments (a list, or [all])")
+        ident = tuple(str(entry[f]) for f in fields)
+        out[ident[0] if len(ident) == 1 else ident] = entry
     return out
 
 
@@ -239,7 +246,7 @@ def main():
             checkov_timeout=dict(type="int", default=600),
             cfn_lint_rules=dict(type="path"),
             checkov_skips=dict(type="path"),
-            parliament_known_actions=dict(type="path"),
+            parliament_exceptions=dict(type="path"),
             audit=dict(
                 type="dict",
                 options=dict(
@@ -272,11 +279,12 @@ def main():
             p["cfn_lint_rules"] or os.path.join(gate_dir, "cfn-lint-ignore.yml"), "promote", "rule"
         )
         skips = _entries(p["checkov_skips"] or os.path.join(gate_dir, "checkov-skips.yml"), "skips", "id")
-        known = _entries(
-            p["parliament_known_actions"] or os.path.join(gate_dir, "parliament-known-actions.yml"),
-            "known_actions",
-            "action",
-        )
+        exceptions = p["parliament_exceptions"] or os.path.join(gate_dir, "parliament-exceptions.yml")
+        known = _entries(exceptions, "known_actions", "action")
+        condition_types = {
+            pair: entry["reason"]
+            for pair, entry in _entries(exceptions, "condition_types", "operator", "key").items()
+        }
     except (OSError, ValueError, yaml.YAMLError) as e:
         module.fail_json(msg=f"Cannot read the gate's lists: {e}")
 
@@ -303,7 +311,7 @@ def main():
         )
         known_reasons = {action: entry["reason"] for action, entry in known.items()}
         results["parliament"] = _timed(
-            seconds, "parliament", gate_parliament.run, p["policy_documents"], known_reasons
+            seconds, "parliament", gate_parliament.run, p["policy_documents"], known_reasons, condition_types
         )
         results["rego"] = _timed(
             seconds,

@@ -178,7 +178,7 @@ def test_a_known_action_entry_lists_instead_of_failing(tmp_path):
     known = tmp_path / "known.yml"
     known.write_text("known_actions:\n  - action: s3:GetObjekt\n    reason: test entry\n")
     documents = _with_statement({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
-    result = gate(documents=documents, parliament_known_actions=str(known))
+    result = gate(documents=documents, parliament_exceptions=str(known))
     assert result["passed"] is True
     assert any("UNKNOWN_ACTION" in line and "(allowed: test entry)" in line for line in result["listed"])
 
@@ -223,3 +223,57 @@ def test_the_checked_in_lists_load_and_give_reasons():
     result = gate(checkov_skips=None, report_only=True)
     assert result["summary"]["cfn-lint"]["ignored_rules"] >= 1
     assert all(": " in line for line in result["skipped"]), result["skipped"]
+
+
+LOGS_CONDITION = {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"}
+
+
+def _key_policy_with(condition: dict) -> list[dict]:
+    documents = fx.policy_documents()
+    documents[3]["document"]["Statement"].append(
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": condition,
+        }
+    )
+    return documents
+
+
+def test_a_documented_condition_type_is_listed_not_failed():
+    """ArnLike on kms:EncryptionContext:aws:logs:arn (the CloudWatch Logs guide's key policy)."""
+    result = gate(documents=_key_policy_with({"ArnLike": LOGS_CONDITION}))
+    assert result["passed"] is True, result["failures"]
+    assert any("MISMATCHED_TYPE" in line and "(allowed: " in line for line in result["listed"])
+
+
+def test_the_same_operator_on_another_key_still_fails():
+    condition = {"ArnLike": dict(LOGS_CONDITION, **{"kms:CallerAccount": "arn:aws:iam::123456789012:root"})}
+    failures = refused(documents=_key_policy_with(condition))
+    assert failures == [
+        "parliament MISMATCHED_TYPE alias/airflow-dev-s3 key policy: "
+        "Type mismatch: ArnLike requires a value of type Arn but given String"
+    ]
+
+
+def test_parliament_refuses_a_condition_key_the_action_does_not_support():
+    """kms:Describe* under the Logs encryption-context condition: DescribeKey never carries that key."""
+    documents = _key_policy_with({"ArnLike": LOGS_CONDITION})
+    documents[3]["document"]["Statement"][-1]["Action"].append("kms:DescribeKey")
+    failures = refused(documents=documents)
+    assert failures == [
+        "parliament UNKNOWN_CONDITION_FOR_ACTION alias/airflow-dev-s3 key policy: "
+        "Unknown condition kms:EncryptionContext:aws:logs:arn for action kms:DescribeKey"
+    ]
+
+
+def test_parliament_refuses_a_document_that_is_not_json():
+    documents = fx.policy_documents()
+    documents[1]["document"] = '{"Version": "2012-10-17", "Statement": ['
+    failures = refused(documents=documents)
+    assert len(failures) == 1 and failures[0].startswith(
+        "parliament MALFORMED_JSON airflow-dev-dag-sync-task/dag-sync: json parsing error"
+    ), failures
