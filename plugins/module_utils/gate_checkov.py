@@ -110,17 +110,23 @@ class Scan:
 
 def run(plan: dict, env: str, skips: dict[str, dict], executable: str, timeout: int = 600) -> dict:
     """Scan ``plan`` and judge it (see ``judge``)."""
-    return judge(Scan(plan, executable, timeout).reports(), env, skips)
+    return judge(Scan(plan, executable, timeout).reports(), env, skips, managed_count(plan))
 
 
-def judge(reports: list[dict], env: str, skips: dict[str, dict]) -> dict:
-    """Failures not skipped for ``env`` fail; skip entries that matched nothing are warned."""
-    failures, skipped, used, passed, parse_errors = [], [], set(), 0, 0
+def managed_count(plan: dict) -> int:
+    return sum(1 for r in plan.get("resource_changes", []) if r.get("mode", "managed") == "managed")
+
+
+def judge(reports: list[dict], env: str, skips: dict[str, dict], expected: int) -> dict:
+    """Failures not skipped for ``env`` fail; skip entries that matched nothing are warned. A plan
+    with ``expected`` resources of which Checkov read none fails (nothing was judged)."""
+    failures, skipped, used, passed, parse_errors, read = [], [], set(), 0, 0, 0
     for report in reports:
         results = report.get("results", {})
-        summary = report.get("summary", {})
+        summary = report.get("summary", report)  # a run that found nothing prints the summary alone
         passed += summary.get("passed", 0)
         parse_errors += summary.get("parsing_errors", 0)
+        read += summary.get("resource_count", 0)
         skipped += [
             f"{c['check_id']} {c['resource']}: suppressed inline" for c in results.get("skipped_checks", [])
         ]
@@ -132,6 +138,10 @@ def judge(reports: list[dict], env: str, skips: dict[str, dict]) -> dict:
                 skipped.append(f"{check_id} {resource}: {entry['reason']}")
             else:
                 failures.append(f"{TOOL} {check_id} {resource}: {check['check_name']}")
+    if expected and not read:
+        failures.append(
+            f"{TOOL} no-resource tfplan.json: checkov read none of the plan's {expected} resources"
+        )
     if parse_errors:
         failures.append(
             f"{TOOL} parsing-error tfplan.json: checkov could not parse the plan ({parse_errors})"
@@ -145,5 +155,7 @@ def judge(reports: list[dict], env: str, skips: dict[str, dict]) -> dict:
         "failures": failures,
         "warnings": stale,
         "skipped": skipped,
-        "summary": {env: {"passed": passed, "failed": len(failures), "skipped": len(skipped)}},
+        "summary": {
+            env: {"passed": passed, "failed": len(failures), "skipped": len(skipped), "resources": read}
+        },
     }

@@ -170,7 +170,7 @@ summary:
   type: dict
   sample:
     cfn-lint: {errors: 0, warnings: 1, ignored_rules: 1}
-    checkov: {dev: {passed: 46, failed: 0, skipped: 4}}
+    checkov: {dev: {passed: 46, failed: 0, skipped: 4, resources: 16}}
     parliament: {documents: 4, failed: 0, listed: 1}
     rego: {seed_policies: 1, audit_policies: 0, denied: 0}
 seconds:
@@ -322,7 +322,9 @@ def main():
             audit,
             p["policy_dir"],
         )
-        results["checkov"] = gate_checkov.judge(scan.reports(), p["env"], skips)
+        results["checkov"] = gate_checkov.judge(
+            scan.reports(), p["env"], skips, gate_checkov.managed_count(p["plan"])
+        )
         seconds["checkov"] = round(time.monotonic() - scan.began, 2)
     except Exception as e:  # OSError, RuntimeError, a tool's own crash: none may pass the gate
         if scan is not None and "checkov" not in results:

@@ -45,6 +45,7 @@ def test_the_fixture_plan_passes_every_tool():
     summary = result["summary"]
     assert summary["checkov"]["dev"]["passed"] > 30  # graph checks and resource checks ran
     assert summary["checkov"]["dev"]["failed"] == 0
+    assert summary["checkov"]["dev"]["resources"] == 16
     assert summary["checkov"]["dev"]["skipped"] == len(result["skipped"]) == 4
     assert summary["cfn-lint"]["errors"] == 0
     assert summary["parliament"] == {"documents": 4, "failed": 0, "listed": 1}
@@ -277,3 +278,11 @@ def test_parliament_refuses_a_document_that_is_not_json():
     assert len(failures) == 1 and failures[0].startswith(
         "parliament MALFORMED_JSON airflow-dev-dag-sync-task/dag-sync: json parsing error"
     ), failures
+
+
+def test_a_plan_checkov_cannot_read_fails():
+    """resource_changes without planned_values: Checkov reads no resource, and says nothing itself."""
+    plan = fx.plan()
+    del plan["planned_values"]
+    failures = refused(plan=plan)
+    assert failures == ["checkov no-resource tfplan.json: checkov read none of the plan's 16 resources"]
