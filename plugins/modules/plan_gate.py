@@ -270,6 +270,10 @@ def main():
         if not present:
             module.fail_json(msg=missing_required_lib(lib))
     p = module.params
+    if not p["plan"].get("resource_changes") or not p["template"].get("Resources"):
+        module.fail_json(
+            msg="Nothing to judge: the plan has no resource_changes or the template no Resources"
+        )
     gate_dir = os.path.join(p["policy_dir"], "gate")
     try:
         cfn_ignore = _entries(

@@ -286,3 +286,8 @@ def test_a_plan_checkov_cannot_read_fails():
     del plan["planned_values"]
     failures = refused(plan=plan)
     assert failures == ["checkov no-resource tfplan.json: checkov read none of the plan's 16 resources"]
+
+
+def test_an_empty_rendering_is_refused_not_passed():
+    with pytest.raises(ModuleFailed, match="Nothing to judge"):
+        gate(plan=fx.plan_from([]))
