@@ -8,7 +8,8 @@ botocore's ``ModifyReplicationGroupMessage`` has, among others, ``SecurityGroupI
 node type, failover, Multi-AZ and retention, and silently dropped the rest, so a changed
 security group or parameter group was never applied. Real AWS also refuses, with
 ``InvalidParameterCombination``, failover on a group without replicas, Multi-AZ without
-failover and an engine downgrade; with ``CacheParameterGroupNotFound`` an unknown parameter group
+failover and an engine downgrade (and a version ElastiCache does not offer:
+``elasticache_engine_versions``); with ``CacheParameterGroupNotFound`` an unknown parameter group
 (``InvalidParameterCombination`` when its family does not match the engine); with
 ``InvalidParameterValue`` an AuthToken without transit encryption.
 
@@ -25,6 +26,7 @@ from moto.core.utils import utcnow
 from moto.elasticache.exceptions import ReplicationGroupNotFound
 from moto.elasticache.responses import ElastiCacheResponse
 
+from local_aws.extensions.elasticache_engine_versions import check_engine_version
 from local_aws.extensions.elasticache_parameter_groups import (
     InvalidParameterCombination,
     InvalidParameterValue,
@@ -61,6 +63,7 @@ def apply() -> None:
 
         engine = (self._get_param("Engine") or group.engine).lower()
         version = self._get_param("EngineVersion")
+        check_engine_version(engine, version)
         new_version = full_engine_version(engine, version) if version else group.engine_version
         if _version(new_version) < _version(group.engine_version) and engine == group.engine:
             raise InvalidParameterCombination(

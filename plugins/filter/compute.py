@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 # AWS Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_SIZES = {
     256: [512, 1024, 2048],
@@ -24,6 +26,9 @@ FARGATE_SIZES = {
 }
 CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker")
+# Services with a task role, and those with a container log group (/ecs/<prefix>-<service>).
+TASK_SERVICES = (*AIRFLOW_SERVICES, "dag-sync")
+LOG_SERVICES = (*TASK_SERVICES, "db-migrate")
 # Airflow containers that run a Task Execution API client (they reach /execution/ on the ALB).
 EXECUTION_API_CLIENTS = ("dag-processor", "triggerer", "worker")
 # [api_auth] jwt_secret signs and checks task tokens: only these two may hold it (DESIGN §3).
@@ -489,6 +494,91 @@ def task_definitions(ctx: dict) -> list[dict]:
     return [*defs, {"service": "dag-sync", "definition": dag_sync_task_definition(ctx)}]
 
 
+# ---- Services and autoscaling ----------------------------------------------------------------
+
+
+def service_items(definitions: list, cfg: dict) -> list[dict]:
+    """The pathwai.airflow_ecs.ecs_service ``services`` entries, one per task definition of
+    :func:`task_definitions`. ``cfg``: prefix, env, tags, services (the merged table), dag_sync,
+    by_family (family -> ecs_task_definition result: its task_definition_arn, or none in check
+    mode), subnet_ids, group_ids (service -> security group id), target_group_arn,
+    minimum_healthy_percent, maximum_percent, health_check_grace_period, enable_execute_command.
+    Private subnets, no public IP, the circuit breaker with rollback, ECS Exec, tags propagated;
+    the worker's desired count belongs to Application Auto Scaling once the service exists."""
+    items = []
+    for item in definitions:
+        service, family = item["service"], item["definition"]["family"]
+        row = cfg["dag_sync"] if service == "dag-sync" else cfg["services"][service]
+        entry = {
+            "name": f"{cfg['prefix']}-{service}",
+            "task_definition": (cfg["by_family"].get(family) or {}).get("task_definition_arn") or family,
+            "desired_count": int(row["desired_count"]),
+            "desired_count_managed_externally": service == "worker",
+            "capacity_provider_strategy": [
+                {"capacity_provider": row["capacity_provider"], "weight": 1, "base": 0}
+            ],
+            "platform_version": "LATEST",
+            "network_configuration": {
+                "subnets": list(cfg["subnet_ids"]),
+                "security_groups": [cfg["group_ids"][service]],
+                "assign_public_ip": False,
+            },
+            "load_balancers": (
+                [
+                    {
+                        "target_group_arn": cfg["target_group_arn"],
+                        "container_name": "api-server",
+                        "container_port": int(row["port"]),
+                    }
+                ]
+                if service == "api-server"
+                else []
+            ),
+            "deployment_configuration": {
+                "minimum_healthy_percent": int(cfg["minimum_healthy_percent"]),
+                "maximum_percent": int(cfg["maximum_percent"]),
+                "circuit_breaker": {"enable": True, "rollback": True},
+            },
+            "enable_execute_command": boolean(cfg["enable_execute_command"]),
+            "propagate_tags": "SERVICE",
+            "tags": {**cfg["tags"], "airflow:env": cfg["env"], "airflow:component": service},
+            "purge_tags": True,
+        }
+        if service == "api-server":
+            entry["health_check_grace_period_seconds"] = int(cfg["health_check_grace_period"])
+        items.append(entry)
+    return items
+
+
+def worker_scaling_policies(cfg: dict) -> list[dict]:
+    """The worker's scale-out and scale-in step policies as community.aws.application_autoscaling_policy
+    options (the scalable target's min/max ride along). ``cfg``: prefix, cluster, min_capacity,
+    max_capacity, scale_out_step, scale_in_step, scale_out_cooldown, scale_in_cooldown. The
+    monitoring role's queue-depth alarms call them."""
+    steps = {
+        "scale-out": ("scale_out", {"MetricIntervalLowerBound": 0}),
+        "scale-in": ("scale_in", {"MetricIntervalUpperBound": 0}),
+    }
+    return [
+        {
+            "policy_name": f"{cfg['prefix']}-worker-{name}",
+            "service_namespace": "ecs",
+            "resource_id": f"service/{cfg['cluster']}/{cfg['prefix']}-worker",
+            "scalable_dimension": "ecs:service:DesiredCount",
+            "policy_type": "StepScaling",
+            "minimum_tasks": int(cfg["min_capacity"]),
+            "maximum_tasks": int(cfg["max_capacity"]),
+            "step_scaling_policy_configuration": {
+                "AdjustmentType": "ChangeInCapacity",
+                "Cooldown": int(cfg[f"{key}_cooldown"]),
+                "MetricAggregationType": "Average",
+                "StepAdjustments": [{**bound, "ScalingAdjustment": int(cfg[f"{key}_step"])}],
+            },
+        }
+        for name, (key, bound) in steps.items()
+    ]
+
+
 def task_role_item(item: dict, prefix: str) -> dict:
     """A dict2items entry of task_role_policies as the role list's entry (name, component, policy)."""
     service = item["key"]
@@ -498,6 +588,37 @@ def task_role_item(item: dict, prefix: str) -> dict:
         "description": f"Task role of the {service} service",
         "policy": item["value"],
     }
+
+
+def log_groups(prefix: str) -> dict:
+    """Service -> its container log group (the data role creates them)."""
+    return {service: f"/ecs/{prefix}-{service}" for service in LOG_SERVICES}
+
+
+def task_images(services: dict, dag_sync: dict, migrate: dict) -> list[str]:
+    """Every image a task runs: the merged service rows', dag-sync's and db-migrate's."""
+    return [row["image"] for row in services.values()] + [dag_sync["image"], migrate["image"]]
+
+
+def task_role_arns(role_arns: dict, prefix: str) -> dict:
+    """Service -> its task role ARN, from iam_roles' ``roles`` (role name -> ARN)."""
+    return {service: role_arns[f"{prefix}-{service}-task"] for service in TASK_SERVICES}
+
+
+def role_items(ctx: dict) -> list[dict]:
+    """The execution role and one task role per service (name, component, description, policy),
+    each with the inline policy built from ``ctx`` (the policy context)."""
+    execution = {
+        "name": f"{ctx['prefix']}-execution",
+        "component": "ecs-execution",
+        "description": "ECS task execution: pull images, write container logs, read the secrets",
+        "policy": execution_role_policy(ctx),
+    }
+    tasks = [
+        task_role_item({"key": service, "value": policy}, ctx["prefix"])
+        for service, policy in task_role_policies(ctx).items()
+    ]
+    return [execution, *tasks]
 
 
 def iam_role_item(role: dict, trust_policy: dict, tags: dict, env: str) -> dict:
@@ -518,11 +639,16 @@ class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
-            "task_role_item": task_role_item,
+            "compute_role_items": role_items,
+            "compute_log_groups": log_groups,
+            "task_images": task_images,
+            "task_role_arns": task_role_arns,
             "iam_role_item": iam_role_item,
             "task_role_policies": task_role_policies,
             "execution_role_policy": execution_role_policy,
             "task_trust_policy": task_trust_policy,
             "airflow_task_definitions": task_definitions,
             "migrate_task_definition": migrate_task_definition,
+            "ecs_service_items": service_items,
+            "worker_scaling_policies": worker_scaling_policies,
         }

@@ -118,10 +118,154 @@ def log_group_item(name_and_component, kms_key_id: str, retention: int, tags: di
     }
 
 
+def dag_sync_role_arn(account_id: str, name_prefix: str) -> str:
+    """The dag-sync task role (created by the compute role) that alone may write to EFS."""
+    return f"arn:aws:iam::{account_id}:role/{name_prefix}-dag-sync-task"
+
+
+def efs_file_system_policy(file_system_arn: str, dag_sync_role: str) -> dict:
+    """The file-system policy: TLS only, mounts through mount targets, only dag-sync writes, no root.
+
+    A condition key (not a principal) names the dag-sync role, so the policy is valid before the
+    role exists."""
+    everyone = {"AWS": "*"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTLS",
+                "Effect": "Deny",
+                "Principal": everyone,
+                "Action": "*",
+                "Resource": file_system_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "MountThroughMountTargetsOnly",
+                "Effect": "Allow",
+                "Principal": everyone,
+                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                "Resource": file_system_arn,
+                "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+            },
+            {
+                "Sid": "OnlyDagSyncWrites",
+                "Effect": "Deny",
+                "Principal": everyone,
+                "Action": "elasticfilesystem:ClientWrite",
+                "Resource": file_system_arn,
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": dag_sync_role}},
+            },
+            {
+                "Sid": "NoRootAccess",
+                "Effect": "Deny",
+                "Principal": everyone,
+                "Action": "elasticfilesystem:ClientRootAccess",
+                "Resource": file_system_arn,
+            },
+        ],
+    }
+
+
+def bucket_tls_policy(bucket: str) -> dict:
+    """A bucket's policy: every request without TLS is denied."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTLS",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+OIDC_DESCRIPTION = "OIDC client secret: replace with the IdP's value (never overwritten)"
+
+
+def generated_secrets(prefix: str) -> list[dict]:
+    """The secrets whose values managed_secret generates once (names under ``prefix``)."""
+    rows = [
+        ("db_master_password", "password", 40, "RDS master password"),
+        ("redis_auth_token", "token", 64, "ElastiCache AUTH token"),
+        ("fernet_key", "fernet", None, "Airflow [core] fernet_key"),
+        ("api_secret_key", "token", 64, "Airflow [api] secret_key"),
+        ("jwt_secret", "token", 64, "Airflow [api_auth] jwt_secret"),
+        ("oidc_client_secret", "token", None, OIDC_DESCRIPTION),
+    ]
+    out = []
+    for name, kind, length, description in rows:
+        item = {"name": f"{prefix}/{name}", "generate": kind, "description": description}
+        if length:
+            item["length"] = length
+        out.append(item)
+    return out
+
+
+def connection_secrets(prefix: str) -> list[dict]:
+    """The secrets managed_secret composes from the generated ones and the endpoints.
+
+    ``${value:...}`` and ``${secret:...}`` are filled inside the module (see secret_values)."""
+    password = f"{prefix}/db_master_password"
+    token = f"{prefix}/redis_auth_token"
+    db_auth = f"${{value:db_user|url}}:${{secret:{password}|url}}"
+    db_location = "${value:db_host}:${value:db_port}/${value:db_name|url}?sslmode=require"
+    redis_location = "${value:redis_host}:${value:redis_port}/0?ssl_cert_reqs=required"
+    return [
+        {
+            "name": f"{prefix}/db",
+            "description": "RDS master credentials (username, password, engine, host, port, dbname)",
+            "template": (
+                f'{{"username": "${{value:db_user|json}}", "password": "${{secret:{password}|json}}", '
+                '"engine": "postgres", "host": "${value:db_host|json}", "port": ${value:db_port}, '
+                '"dbname": "${value:db_name|json}"}'
+            ),
+        },
+        {
+            "name": f"{prefix}/sql_alchemy_conn",
+            "description": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+            "template": f"postgresql+psycopg2://{db_auth}@{db_location}",
+        },
+        {
+            "name": f"{prefix}/celery_result_backend",
+            "description": "AIRFLOW__CELERY__RESULT_BACKEND",
+            "template": f"db+postgresql://{db_auth}@{db_location}",
+        },
+        {
+            "name": f"{prefix}/redis",
+            "description": "Redis primary endpoint and AUTH token",
+            "template": (
+                '{"host": "${value:redis_host|json}", "port": ${value:redis_port}, '
+                f'"auth_token": "${{secret:{token}|json}}"}}'
+            ),
+        },
+        {
+            "name": f"{prefix}/celery_broker_url",
+            "description": "AIRFLOW__CELERY__BROKER_URL (TLS, AUTH, certificate checked)",
+            "template": f"rediss://:${{secret:{token}|url}}@{redis_location}",
+        },
+    ]
+
+
+def log_groups(services: list, name_prefix: str, kms_key_id: str, retention: int, tags: dict) -> list[dict]:
+    """One cloudwatch_log_groups entry per service: ``/ecs/<name_prefix>-<service>``."""
+    return [log_group_item((f"/ecs/{name_prefix}-{s}", s), kms_key_id, retention, tags) for s in services]
+
+
 class FilterModule:
     def filters(self):
         return {
             "data_problems": data_problems,
             "mount_targets": mount_targets,
             "log_group_item": log_group_item,
+            "log_groups": log_groups,
+            "generated_secrets": generated_secrets,
+            "connection_secrets": connection_secrets,
+            "efs_file_system_policy": efs_file_system_policy,
+            "dag_sync_role_arn": dag_sync_role_arn,
+            "bucket_tls_policy": bucket_tls_policy,
         }

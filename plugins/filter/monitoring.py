@@ -312,6 +312,33 @@ def dashboard_body(ctx: dict) -> dict:
     return {"widgets": widgets}
 
 
+def context(found: dict, cfg: dict) -> dict:
+    """What the alarms and the dashboard name, from what ``monitoring_targets_info`` found.
+
+    ``found``: that module's result (or the plan's values in the same shape); ``cfg``: prefix,
+    environment, region, scale_out_policy_name, scale_in_policy_name, notify_on_scaling,
+    notify_ok, cluster, worker_service (the role's variables without ``monitoring_``)."""
+    policies = found.get("policy_arns") or {}
+    return {
+        "prefix": cfg["prefix"],
+        "environment": cfg["environment"],
+        "region": cfg["region"],
+        "scale_out_arn": policies.get(cfg["scale_out_policy_name"], ""),
+        "scale_in_arn": policies.get(cfg["scale_in_policy_name"], ""),
+        "notify_on_scaling": cfg["notify_on_scaling"],
+        "notify_ok": cfg["notify_ok"],
+        "alb": arn_suffix(found.get("alb_arn") or "", "app/"),
+        "target_group": arn_suffix(found.get("target_group_arn") or "", "targetgroup/"),
+        "db_instance": found.get("db_instance_id") or "",
+        "db_allocated_storage_gib": found.get("db_allocated_storage_gib") or 0,
+        "redis_nodes": list(found.get("redis_nodes") or []),
+        "efs": found.get("efs_id") or "",
+        "efs_throughput_mode": found.get("efs_throughput_mode") or "bursting",
+        "cluster": cfg["cluster"],
+        "worker_service": cfg["worker_service"],
+    }
+
+
 def arn_suffix(arn: str, marker: str) -> str:
     """The dimension value CloudWatch uses for an ELB ARN: the part from ``marker`` on
     (``app/<name>/<id>`` for a load balancer, ``targetgroup/<name>/<id>`` for a target group)."""
@@ -326,5 +353,5 @@ class FilterModule:
             "monitoring_problems": monitoring_problems,
             "monitoring_alarm_list": alarm_list,
             "monitoring_dashboard_body": dashboard_body,
-            "monitoring_arn_suffix": arn_suffix,
+            "monitoring_context": context,
         }

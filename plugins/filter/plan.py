@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import route_specs, security_group_specs
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers
 
 
 def _resource(rtype: str, address: str, after: dict) -> dict:
@@ -90,6 +91,28 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
     return {"resource_changes": out}
 
 
+def plan_renderings(v: dict) -> dict:
+    """Every resource the roles would create, from their variables alone (no AWS call), rendered as a
+    CloudFormation template and a Terraform plan, with every policy document the roles send.
+
+    ``v``: every ``airflow_*`` variable and every role's prefixed variables, templated."""
+    resources = plan_layers.plan_resources(v)
+    out = plan_layers.renderings(
+        resources, v["airflow_region"], f"{v['airflow_project']}-{v['airflow_env']}: the plan"
+    )
+    return {**out, "policies": plan_layers.plan_policies(v)}
+
+
+def live_renderings(live: dict, region: str, name: str) -> dict:
+    """A live account's resources (pathwai.airflow_ecs.plan_live_info), rendered like the plan."""
+    out = plan_layers.renderings(live["resources"], region, f"{name}: the live account")
+    return {**out, "policies": live.get("policies", [])}
+
+
 class FilterModule:
     def filters(self):
-        return {"plan_document": plan_document}
+        return {
+            "plan_document": plan_document,
+            "plan_renderings": plan_renderings,
+            "live_renderings": live_renderings,
+        }

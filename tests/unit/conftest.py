@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
+import subprocess
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -43,3 +45,27 @@ def module_runner(aws_endpoint):
         return run_module(name, {"endpoint_url": aws_endpoint.url, "region": "us-east-1", **args}, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def plan_export(tmp_path_factory):
+    """``plan_export(env)``: playbooks/plan.yml's renderings of inventories/<env> (template,
+    terraform, policies), rendered once per session with no AWS endpoint at all."""
+    cache: dict[str, dict] = {}
+
+    def export(env: str) -> dict:
+        if env not in cache:
+            out = tmp_path_factory.mktemp(f"plan-{env}")
+            environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", f"inventories/{env}"]
+            command += ["playbooks/plan.yml", "-e", f"gate_export_dir={out}"]
+            run = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, check=False)
+            assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+            cache[env] = {
+                "template": json.loads((out / "template.json").read_text()),
+                "terraform": json.loads((out / "terraform-plan.json").read_text()),
+                "policies": json.loads((out / "policies.json").read_text()),
+            }
+        return cache[env]
+
+    return export

@@ -1,0 +1,267 @@
+"""The compute layer of the rendered plan (plugins/module_utils/plan_compute.py), from each inventory's
+variables as ansible-playbook templates them: cfn-lint (its AWS resource schemas and rules) finds no
+error, every resource roles/compute creates is there with what the role sends (the same filters), and
+the Terraform-plan rendering is well-formed. No AWS call."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_compute as pc
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers as pl
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_render as pr
+from cfnlint.api import lint
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ENVS = ("local", "dev", "prod")
+ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
+PATTERN = "^(airflow|network|kms|endpoints|data|alb|compute|monitoring)_"
+
+
+@pytest.fixture(scope="session")
+def inventory_vars(tmp_path_factory):
+    """Every role variable of an inventory, templated by ansible-playbook (each role's validate
+    tasks make its defaults visible), one run per inventory."""
+    cache: dict[str, dict] = {}
+    folder = tmp_path_factory.mktemp("plan-vars")
+
+    def load(env: str) -> dict:
+        if env not in cache:
+            out = folder / f"{env}.json"
+            play = [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "ansible.builtin.include_role": {
+                                "name": "pathwai.airflow_ecs.{{ item }}",
+                                "tasks_from": "validate",
+                                "public": True,
+                            },
+                            "loop": ROLES,
+                        },
+                        {
+                            "ansible.builtin.copy": {
+                                "dest": str(out),
+                                "content": "{{ dict(names | zip(q('ansible.builtin.vars', *names)))"
+                                " | to_json }}",
+                            },
+                            "vars": {
+                                "pattern": PATTERN,
+                                "names": "{{ q('ansible.builtin.varnames', pattern)"
+                                " | reject('equalto', 'airflow_aws_connection') }}",
+                            },
+                        },
+                    ],
+                }
+            ]
+            book = folder / f"dump-{env}.yml"
+            book.write_text(yaml.safe_dump(play, sort_keys=False))
+            command = [
+                str(Path(sys.executable).parent / "ansible-playbook"),
+                "-i",
+                f"inventories/{env}",
+                str(book),
+            ]
+            env_vars = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+            done = subprocess.run(
+                command, cwd=ROOT, env=env_vars, capture_output=True, text=True, timeout=300
+            )
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+            cache[env] = json.loads(out.read_text())
+        return copy.deepcopy(cache[env])
+
+    return load
+
+
+def other_layers(v: dict) -> list[dict]:
+    """What compute refers to: the foundation, data and alb layers' plan."""
+    return pl.plan_resources(v, ["network", "kms", "endpoints", "data", "alb"])
+
+
+def cfn_errors(resources: list[dict], region: str) -> list[str]:
+    template = pr.cloudformation(resources, "compute layer")
+    matches = lint(json.dumps(template), regions=[region])
+    return [f"{m.rule.id} {m.message} ({m.path})" for m in matches if m.rule.id.startswith("E")]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_cloudformation_has_no_cfn_lint_error(env, inventory_vars):
+    v = inventory_vars(env)
+    resources = pc.compute_resources(v)
+    assert cfn_errors(resources + other_layers(v), v["airflow_region"]) == []
+
+
+def test_cfn_lint_sees_the_inventory_fargate_size(inventory_vars):
+    """The renderer feeds cfn-lint: a Fargate size AWS refuses, set in the inventory, is an error."""
+    v = inventory_vars("dev")
+    v["compute_services"]["worker"]["memory"] = 3000
+    errors = cfn_errors(pc.compute_resources(v) + other_layers(v), v["airflow_region"])
+    assert any(e.startswith("E3047") and "TaskdefWorker" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_resource_the_role_creates_is_planned(env, inventory_vars):
+    v = inventory_vars(env)
+    resources = pc.compute_resources(v)
+    counts: dict[str, int] = {}
+    for res in resources:
+        counts[res["type"]] = counts.get(res["type"], 0) + 1
+    ctx = pc.policy_context(v)
+    assert counts == {
+        "AWS::Logs::LogGroup": 1,
+        "AWS::ECS::Cluster": 1,
+        "AWS::IAM::Role": 1 + len(cf.task_role_policies(ctx)),
+        "AWS::ECS::TaskDefinition": 1 + len(cf.AIRFLOW_SERVICES) + 1,  # db-migrate, services, dag-sync
+        "AWS::ECS::Service": len(pc.TASK_SERVICES),
+        "AWS::ApplicationAutoScaling::ScalableTarget": 1,
+        "AWS::ApplicationAutoScaling::ScalingPolicy": 2,
+    }
+    names = {r["properties"].get("ServiceName") for r in resources if r["type"] == "AWS::ECS::Service"}
+    assert names == {f"{v['compute_name_prefix']}-{s}" for s in pc.TASK_SERVICES}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_properties_are_what_the_role_sends(env, inventory_vars):
+    v = inventory_vars(env)
+    planned = pm.by_id(pc.compute_resources(v))
+    table = v["compute_services_defaults"]
+    for service, row in v["compute_services"].items():
+        table[service] = {**table[service], **row}
+    worker = planned[pm.task_definition_id("worker")]["properties"]
+    assert (worker["Cpu"], worker["Memory"]) == (str(table["worker"]["cpu"]), str(table["worker"]["memory"]))
+    assert worker["ExecutionRoleArn"] == pm.get_att(pm.role_id("execution"), "Arn")
+    assert worker["TaskRoleArn"] == pm.get_att(pm.role_id("worker-task"), "Arn")
+    assert worker["Volumes"][0]["EFSVolumeConfiguration"]["FilesystemId"] == pm.ref(pc.EFS_ID)
+    main = worker["ContainerDefinitions"][0]
+    assert {"Name": "AIRFLOW__CORE__FERNET_KEY", "ValueFrom": pm.ref(pm.secret_id("fernet_key"))} in main[
+        "Secrets"
+    ]
+    assert main["LogConfiguration"]["Options"]["awslogs-group"] == pm.ref(pm.log_group_id("worker"))
+    # The Airflow secrets are references, never values in the environment.
+    assert not {e["Name"] for e in main["Environment"]} & set(cf.AIRFLOW_SECRETS)
+
+    api = planned[pm.service_id("api-server")]["properties"]
+    assert api["DesiredCount"] == int(table["api-server"]["desired_count"])
+    assert api["LoadBalancers"] == [
+        {"TargetGroupArn": pm.ref(pm.TARGET_GROUP_ID), "ContainerName": "api-server", "ContainerPort": 8080}
+    ]
+    assert api["NetworkConfiguration"]["AwsvpcConfiguration"] == {
+        "Subnets": sorted(
+            (pm.ref(pm.subnet_id("private", az)) for az in v["network_availability_zones"]),
+            key=lambda r: r["Ref"],
+        ),
+        "SecurityGroups": [pm.ref(pm.sg_id("api-server"))],
+        "AssignPublicIp": "DISABLED",
+    }
+    assert planned[pm.service_id("worker")]["properties"]["CapacityProviderStrategy"] == [
+        {"CapacityProvider": table["worker"]["capacity_provider"], "Weight": 1, "Base": 0}
+    ]
+    cluster = planned[pm.CLUSTER_ID]["properties"]
+    assert cluster["CapacityProviders"] == sorted(v["compute_capacity_providers"])
+    exec_config = cluster["Configuration"]["ExecuteCommandConfiguration"]
+    assert exec_config["KmsKeyId"] == pm.get_att(pm.key_id("logs"), "Arn")
+    assert exec_config["LogConfiguration"]["CloudWatchLogGroupName"] == pm.ref(pc.EXEC_LOG_GROUP_ID)
+    target = planned[pc.SCALABLE_TARGET_ID]["properties"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (
+        table["worker"]["min_capacity"],
+        table["worker"]["max_capacity"],
+    )
+    role = planned[pm.role_id("dag-sync-task")]["properties"]
+    ctx = pc.policy_context(v)
+    assert role["Policies"] == [
+        {
+            "PolicyName": f"{v['compute_name_prefix']}-dag-sync-task",
+            "PolicyDocument": cf.task_role_policies(ctx)["dag-sync"],
+        }
+    ]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_policies_are_concrete_documents(env, inventory_vars):
+    v = inventory_vars(env)
+    policies = pc.compute_policies(v)
+    roles = [r for r in pc.compute_resources(v) if r["type"] == "AWS::IAM::Role"]
+    assert len(policies) == 2 * len(roles)
+    assert {p["kind"] for p in policies} == {"identity", "trust"}
+    text = json.dumps([p["document"] for p in policies])
+    assert "Fn::GetAtt" not in text and '"Ref"' not in text
+    account = v.get("airflow_account_id") or pm.PLAN_ACCOUNT
+    assert f":{account}:" in text and "arn:aws:kms:" in text
+    execution = next(p for p in policies if p["name"] == f"{v['compute_name_prefix']}-execution")
+    assert execution["document"] == cf.execution_role_policy(pc.policy_context(v))
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_terraform_plan_is_well_formed(env, inventory_vars):
+    v = inventory_vars(env)
+    converters = pl.converters()
+    plan = pr.terraform_plan(pc.compute_resources(v) + other_layers(v), converters, v["airflow_region"])
+    changes = plan["resource_changes"]
+    addresses = {c["address"] for c in changes}
+    assert len(addresses) == len(changes)
+    assert all(c["type"].startswith("aws_") and c["change"]["actions"] == ["create"] for c in changes)
+
+    def references(node):
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "references":
+                    yield from item
+                else:
+                    yield from references(item)
+        elif isinstance(node, list):
+            for item in node:
+                yield from references(item)
+
+    refs = list(references(plan["configuration"]))
+    assert refs
+    for ref in refs:
+        address = ref if ref.count(".") == 1 else ref.rsplit(".", 1)[0]
+        assert address in addresses, ref
+    json.dumps(plan)  # serialisable as terraform show -json writes it
+    by_address = {c["address"]: c["change"]["after"] for c in changes}
+    taskdef = by_address[f"aws_ecs_task_definition.{pm.task_definition_id('worker')}"]
+    containers = json.loads(taskdef["container_definitions"])
+    assert (
+        containers[0]["name"] == "worker" and containers[0]["linuxParameters"]["initProcessEnabled"] is True
+    )
+    assert taskdef["volume"][0]["efs_volume_configuration"][0]["transit_encryption"] == "ENABLED"
+    cluster = by_address[f"aws_ecs_cluster.{pm.CLUSTER_ID}"]
+    assert cluster["setting"] == [{"name": "containerInsights", "value": v["compute_container_insights"]}]
+    assert f"aws_ecs_cluster_capacity_providers.{pm.CLUSTER_ID}CapacityProviders" in addresses
+    policies = [c for c in changes if c["type"] == "aws_iam_role_policy"]
+    assert policies and all(isinstance(json.loads(p["change"]["after"]["policy"]), dict) for p in policies)
+
+
+def test_converters_tolerate_absent_optional_properties():
+    """A live rendering may lack any optional property: each converter still renders."""
+    minimal = {
+        "AWS::Logs::LogGroup": {},
+        "AWS::ECS::Cluster": {},
+        "AWS::IAM::Role": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        "AWS::ECS::TaskDefinition": {"ContainerDefinitions": [{"Name": "x", "Image": "x:1"}]},
+        "AWS::ECS::Service": {},
+        "AWS::ApplicationAutoScaling::ScalableTarget": {
+            "MinCapacity": 0,
+            "MaxCapacity": 1,
+            "ResourceId": "service/c/s",
+            "ScalableDimension": "ecs:service:DesiredCount",
+            "ServiceNamespace": "ecs",
+        },
+        "AWS::ApplicationAutoScaling::ScalingPolicy": {"PolicyName": "p", "PolicyType": "StepScaling"},
+    }
+    assert set(minimal) == set(pc.TERRAFORM)
+    resources = [pm.resource(t, pm.logical_id("x", t), props) for t, props in minimal.items()]
+    plan = pr.terraform_plan(resources, pc.TERRAFORM, "us-east-1")
+    assert len(plan["resource_changes"]) >= len(resources)

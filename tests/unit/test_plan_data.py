@@ -1,0 +1,367 @@
+"""The data layer's plan (plugins/module_utils/plan_data.py), rendered from each inventory's real
+variables: cfn-lint finds no error in its CloudFormation, every resource the data role creates is
+there with the properties the role sends, and its Terraform plan is well-formed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
+    bucket_tls_policy,
+    connection_secrets,
+    dag_sync_role_arn,
+    efs_file_system_policy,
+    generated_secrets,
+    log_groups,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model, plan_render
+from cfnlint.api import ManualArgs, lint
+
+ROOT = Path(__file__).resolve().parents[2]
+ENVS = ("local", "dev", "prod")
+ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
+
+# Every variable the roles see, as the roles see them (defaults + inventory, templated).
+DUMP_PLAYBOOK = """
+- name: Dump the roles' variables
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Load each role's variables
+      ansible.builtin.include_role:
+        name: "pathwai.airflow_ecs.{{ item }}"
+        tasks_from: validate
+        public: true
+      loop: __ROLES__
+    - name: Write them
+      vars:
+        pattern: "^(airflow|network|kms|endpoints|data|alb|compute|monitoring)_"
+        names: "{{ q('ansible.builtin.varnames', pattern) | reject('equalto', 'airflow_aws_connection') }}"
+      ansible.builtin.copy:
+        dest: "{{ dump_file }}"
+        content: "{{ dict(names | zip(q('ansible.builtin.vars', *names))) | to_json }}"
+        mode: "0600"
+""".replace("__ROLES__", json.dumps(ROLES))
+
+# Stand-ins for the foundation layer (VPC, subnets, security groups, keys) under plan_model's ids.
+FOUNDATION_TERRAFORM = {
+    "AWS::EC2::VPC": lambda r: [("aws_vpc", "", {"cidr_block": r["properties"]["CidrBlock"]})],
+    "AWS::EC2::Subnet": lambda r: [
+        (
+            "aws_subnet",
+            "",
+            {
+                "vpc_id": plan_render.tf_ref(r["properties"]["VpcId"]),
+                "cidr_block": r["properties"]["CidrBlock"],
+            },
+        )
+    ],
+    "AWS::EC2::SecurityGroup": lambda r: [
+        (
+            "aws_security_group",
+            "",
+            {
+                "description": r["properties"]["GroupDescription"],
+                "vpc_id": plan_render.tf_ref(r["properties"]["VpcId"]),
+            },
+        )
+    ],
+    "AWS::KMS::Key": lambda r: [("aws_kms_key", "", {"enable_key_rotation": True})],
+}
+ROLE_MODULE_TYPES = {
+    "amazon.aws.rds_subnet_group": "AWS::RDS::DBSubnetGroup",
+    "amazon.aws.rds_instance_param_group": "AWS::RDS::DBParameterGroup",
+    "amazon.aws.rds_instance": "AWS::RDS::DBInstance",
+    "community.aws.elasticache_subnet_group": "AWS::ElastiCache::SubnetGroup",
+    "pathwai.airflow_ecs.elasticache_parameter_group": "AWS::ElastiCache::ParameterGroup",
+    "pathwai.airflow_ecs.elasticache_replication_group": "AWS::ElastiCache::ReplicationGroup",
+    "pathwai.airflow_ecs.efs_file_system": "AWS::EFS::FileSystem",
+    "pathwai.airflow_ecs.efs_access_point": "AWS::EFS::AccessPoint",
+    "amazon.aws.s3_bucket": "AWS::S3::Bucket",
+    "community.aws.s3_lifecycle": "AWS::S3::Bucket",
+    "pathwai.airflow_ecs.managed_secret": "AWS::SecretsManager::Secret",
+    "pathwai.airflow_ecs.cloudwatch_log_groups": "AWS::Logs::LogGroup",
+}
+NOT_CREATING = {
+    "ansible.builtin.import_tasks",
+    "ansible.builtin.set_fact",
+    "ansible.builtin.assert",
+    "pathwai.airflow_ecs.foundation_info",
+}
+
+
+@pytest.fixture(scope="module", params=ENVS)
+def role_vars(request, tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp(f"vars-{request.param}")
+    playbook = work / "dump.yml"
+    playbook.write_text(DUMP_PLAYBOOK)
+    dump = work / "vars.json"
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            f"inventories/{request.param}",
+            str(playbook),
+            "-e",
+            json.dumps({"dump_file": str(dump)}),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(dump.read_text())
+
+
+def foundation_stubs(v: dict) -> list[dict]:
+    vpc = plan_model.ref(plan_model.VPC_ID)
+    out = [plan_model.resource("AWS::EC2::VPC", plan_model.VPC_ID, {"CidrBlock": v["network_vpc_cidr"]})]
+    for tier in ("private", "data"):
+        for zone, cidr in zip(
+            v["network_availability_zones"], v[f"network_{tier}_subnet_cidrs"], strict=False
+        ):
+            out.append(
+                plan_model.resource(
+                    "AWS::EC2::Subnet",
+                    plan_model.subnet_id(tier, zone),
+                    {"VpcId": vpc, "CidrBlock": cidr, "AvailabilityZone": zone},
+                )
+            )
+    for group in ("efs", "rds", "redis"):
+        out.append(
+            plan_model.resource(
+                "AWS::EC2::SecurityGroup", plan_model.sg_id(group), {"GroupDescription": group, "VpcId": vpc}
+            )
+        )
+    root = f"arn:aws:iam::{plan_model.PLAN_ACCOUNT}:root"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"}],
+    }
+    for purpose in ("rds", "elasticache", "efs", "logs", "s3", "secrets"):
+        out.append(
+            plan_model.resource(
+                "AWS::KMS::Key", plan_model.key_id(purpose), {"EnableKeyRotation": True, "KeyPolicy": policy}
+            )
+        )
+    return out
+
+
+def of_type(resources: list[dict], rtype: str) -> list[dict]:
+    return [r for r in resources if r["type"] == rtype]
+
+
+def one(resources: list[dict], rtype: str) -> dict:
+    found = of_type(resources, rtype)
+    assert len(found) == 1, (rtype, [r["id"] for r in found])
+    return found[0]["properties"]
+
+
+def test_cloudformation_has_no_cfn_lint_error(role_vars):
+    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
+    template = plan_render.cloudformation(resources, "data layer")
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[role_vars["airflow_region"]]))
+    errors = [
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        for m in matches
+        if m.rule.id.startswith("E")
+    ]
+    for m in matches:
+        if not m.rule.id.startswith("E"):
+            print(f"cfn-lint warning: {m.rule.id} {m.message}")
+    assert errors == []
+
+
+def test_cfn_lint_reads_the_rendered_values(role_vars):
+    """A value AWS refuses, put into the rendering, is found: the template feeds the rules."""
+    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
+    retention = next(r for r in resources if r["type"] == "AWS::Logs::LogGroup")
+    retention["properties"]["RetentionInDays"] = 31
+    template = plan_render.cloudformation(resources, "data layer, broken on purpose")
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[role_vars["airflow_region"]]))
+    assert any(m.rule.id == "E3030" and "RetentionInDays" in m.path for m in matches)
+
+
+def _role_modules() -> set[str]:
+    modules = set()
+    for path in (ROOT / "roles/data/tasks").glob("*.yml"):
+        for task in yaml.safe_load(path.read_text()) or []:
+            modules.update(k for k in task if "." in k)
+    return modules
+
+
+def test_every_resource_the_role_creates_is_planned(role_vars):
+    resources = plan_data.data_resources(role_vars)
+    types = {r["type"] for r in resources}
+    modules = _role_modules()
+    unmapped = modules - set(ROLE_MODULE_TYPES) - NOT_CREATING
+    assert not unmapped, f"data role modules with no planned type: {unmapped}"
+    assert {ROLE_MODULE_TYPES[m] for m in modules if m in ROLE_MODULE_TYPES} <= types
+    # The same lists the role's tasks iterate.
+    prefix = role_vars["data_secret_prefix"]
+    secrets = generated_secrets(prefix) + connection_secrets(prefix)
+    assert len(secrets) == 11
+    assert sorted(
+        r["properties"]["Name"] for r in of_type(resources, "AWS::SecretsManager::Secret")
+    ) == sorted(s["name"] for s in secrets)
+    assert "pathwai.airflow_ecs.generated_secrets" in (ROOT / "roles/data/tasks/secrets.yml").read_text()
+    assert (
+        "pathwai.airflow_ecs.connection_secrets"
+        in (ROOT / "roles/data/tasks/connection_secrets.yml").read_text()
+    )
+    assert len(of_type(resources, "AWS::Logs::LogGroup")) == len(role_vars["data_log_services"])
+    assert len(of_type(resources, "AWS::EFS::MountTarget")) == len(role_vars["network_availability_zones"])
+    bucket_loop = yaml.safe_load((ROOT / "roles/data/tasks/s3.yml").read_text())[0]["loop"]
+    assert len(of_type(resources, "AWS::S3::Bucket")) == len(bucket_loop) == 2
+    assert len(of_type(resources, "AWS::S3::BucketPolicy")) == 2
+    for rtype in (
+        "AWS::RDS::DBInstance",
+        "AWS::RDS::DBSubnetGroup",
+        "AWS::RDS::DBParameterGroup",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElastiCache::SubnetGroup",
+        "AWS::ElastiCache::ParameterGroup",
+        "AWS::EFS::FileSystem",
+        "AWS::EFS::AccessPoint",
+    ):
+        one(resources, rtype)
+
+
+def test_properties_are_what_the_role_sends(role_vars):
+    v = role_vars
+    resources = plan_data.data_resources(v)
+    account = v.get("airflow_account_id") or plan_model.PLAN_ACCOUNT
+    db = one(resources, "AWS::RDS::DBInstance")
+    assert db["EngineVersion"] == str(v["data_rds_engine_version"])
+    assert db["DBInstanceClass"] == v["data_rds_instance_class"]
+    assert db["MultiAZ"] is bool(v["data_rds_multi_az"])
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    assert db["KmsKeyId"] == plan_model.get_att(plan_model.key_id("rds"), "Arn")
+    assert (
+        db["MasterUserPassword"]
+        == "{{resolve:secretsmanager:" + v["data_secret_prefix"] + "/db_master_password}}"
+    )
+    assert one(resources, "AWS::RDS::DBParameterGroup")["Parameters"]["rds.force_ssl"] == "1"
+    redis = one(resources, "AWS::ElastiCache::ReplicationGroup")
+    assert redis["NumCacheClusters"] == int(v["data_redis_num_cache_nodes"])
+    assert redis["TransitEncryptionEnabled"] is redis["AtRestEncryptionEnabled"] is True
+    assert redis["AutomaticFailoverEnabled"] is bool(v["data_redis_automatic_failover_enabled"])
+    assert (
+        one(resources, "AWS::ElastiCache::ParameterGroup")["Properties"]["maxmemory-policy"] == "noeviction"
+    )
+    efs = one(resources, "AWS::EFS::FileSystem")
+    assert efs["Encrypted"] is True
+    assert efs["FileSystemPolicy"] == efs_file_system_policy(
+        plan_data.efs_arn(v), dag_sync_role_arn(account, v["data_name_prefix"])
+    )
+    assert efs["BackupPolicy"] == {"Status": "ENABLED" if v["data_efs_backup"] else "DISABLED"}
+    point = one(resources, "AWS::EFS::AccessPoint")
+    assert point["RootDirectory"]["Path"] == v["data_efs_access_point_path"]
+    assert point["PosixUser"] == {"Uid": str(v["data_efs_uid"]), "Gid": str(v["data_efs_gid"])}
+    policies = {
+        r["properties"]["Bucket"]["Ref"]: r["properties"]["PolicyDocument"]
+        for r in resources
+        if r["type"] == "AWS::S3::BucketPolicy"
+    }
+    for purpose in ("dags", "logs"):
+        assert policies[plan_model.bucket_id(purpose)] == bucket_tls_policy(v[f"data_{purpose}_bucket_name"])
+    groups = of_type(resources, "AWS::Logs::LogGroup")
+    expected = log_groups(
+        v["data_log_services"], v["data_name_prefix"], "k", v["data_log_retention_days"], {}
+    )
+    assert [g["properties"]["LogGroupName"] for g in groups] == [e["name"] for e in expected]
+    assert {g["properties"]["RetentionInDays"] for g in groups} == {int(v["data_log_retention_days"])}
+    # Nothing secret: no secret carries a value, only dynamic references name the two that are passed.
+    text = json.dumps(resources)
+    assert "SecretString" not in text and "GenerateSecretString" not in text
+
+
+def test_policies_are_the_documents_in_the_plan(role_vars):
+    resources = plan_data.data_resources(role_vars)
+    documents = [p["document"] for p in plan_data.data_policies(role_vars)]
+    in_plan = [one(resources, "AWS::EFS::FileSystem")["FileSystemPolicy"]] + [
+        r["properties"]["PolicyDocument"] for r in of_type(resources, "AWS::S3::BucketPolicy")
+    ]
+    assert documents == in_plan
+    assert {p["kind"] for p in plan_data.data_policies(role_vars)} == {"resource"}
+
+
+def test_terraform_plan_is_well_formed(role_vars):
+    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
+    plan = plan_render.terraform_plan(resources, {**FOUNDATION_TERRAFORM, **plan_data.TERRAFORM}, "us-east-1")
+    addresses = [c["address"] for c in plan["resource_changes"]]
+    assert len(addresses) == len(set(addresses))
+    config = plan["configuration"]["root_module"]["resources"]
+
+    def references(tree):
+        if isinstance(tree, dict):
+            yield from tree.get("references", [])
+            for key, value in tree.items():
+                if key != "references":
+                    yield from references(value)
+        elif isinstance(tree, list):
+            for item in tree:
+                yield from references(item)
+
+    refs = {r for block in config for r in references(block["expressions"])}
+    assert refs, "no reference between resources"
+    known = set(addresses)
+    unresolved = {
+        r for r in refs if r not in known and not (r.count(".") == 2 and r.rsplit(".", 1)[0] in known)
+    }
+    assert not unresolved
+    by_address = {c["address"]: c["change"]["after"] for c in plan["resource_changes"]}
+    db = by_address["aws_db_instance.DbInstance"]
+    assert db["storage_encrypted"] is True and db["engine_version"] == str(
+        role_vars["data_rds_engine_version"]
+    )
+    db_config = next(c for c in config if c["address"] == "aws_db_instance.DbInstance")["expressions"]
+    assert "aws_kms_key.KmsRds.arn" in db_config["kms_key_id"]["references"]
+    assert "aws_db_parameter_group.DbParameterGroup" in db_config["parameter_group_name"]["references"]
+    for address in (
+        "aws_s3_bucket.BucketDags",
+        "aws_s3_bucket_server_side_encryption_configuration.BucketDagsEncryption",
+        "aws_s3_bucket_versioning.BucketDagsVersioning",
+        "aws_s3_bucket_public_access_block.BucketDagsPublicAccessBlock",
+        "aws_s3_bucket_policy.BucketDagsPolicy",
+        "aws_s3_bucket_lifecycle_configuration.BucketLogsLifecycle",
+    ):
+        assert address in addresses
+    assert "aws_efs_file_system_policy.EfsFileSystemPolicy" in addresses
+    assert "aws_efs_backup_policy.EfsFileSystemBackup" in addresses
+
+
+@pytest.mark.parametrize("rtype", sorted(plan_data.TERRAFORM))
+def test_converters_tolerate_absent_properties(rtype):
+    """A live rendering carries only what the account reports: a converter never needs a property."""
+    blocks = plan_data.TERRAFORM[rtype]({"type": rtype, "id": "X", "properties": {}, "sources": {}})
+    assert blocks and blocks[0][1] == "" and blocks[0][0].startswith("aws_")
+
+
+def test_optional_settings_follow_the_inventory(role_vars):
+    """Provisioned throughput, no IA transition, no backup: rendered as the role sends them."""
+    v = {
+        **role_vars,
+        "data_efs_throughput_mode": "provisioned",
+        "data_efs_provisioned_throughput_in_mibps": 64,
+        "data_efs_lifecycle_transition_to_ia": "",
+        "data_efs_backup": False,
+    }
+    resources = plan_data.data_resources(v)
+    efs = one(resources, "AWS::EFS::FileSystem")
+    assert efs["ThroughputMode"] == "provisioned" and efs["ProvisionedThroughputInMibps"] == 64.0
+    assert "LifecyclePolicies" not in efs
+    assert efs["BackupPolicy"] == {"Status": "DISABLED"}
+    default = one(plan_data.data_resources(role_vars), "AWS::EFS::FileSystem")
+    assert "ProvisionedThroughputInMibps" not in default
+    blocks = plan_data.TERRAFORM["AWS::EFS::FileSystem"]({"type": "", "id": "Efs", "properties": efs})
+    assert blocks[0][2]["provisioned_throughput_in_mibps"] == 64.0 and blocks[0][2]["lifecycle_policy"] == []
