@@ -291,3 +291,19 @@ def test_a_plan_checkov_cannot_read_fails():
 def test_an_empty_rendering_is_refused_not_passed():
     with pytest.raises(ModuleFailed, match="Nothing to judge"):
         gate(plan=fx.plan_from([]))
+
+
+def test_a_sid_iam_refuses_fails_only_in_iam_policies():
+    """SNS's own default topic policy has Sid __default_statement_ID: fine there, refused by IAM."""
+    documents = fx.policy_documents()
+    documents[1]["document"]["Statement"][0]["Sid"] = "__default_statement_ID"
+    documents[2]["document"]["Statement"][0]["Sid"] = "__default_statement_ID"
+    with pytest.raises(ModuleFailed) as failed:
+        gate(documents=documents)
+    assert failed.value.result["failures"] == [
+        "parliament INVALID_SID airflow-dev-dag-sync-task/dag-sync: __default_statement_ID"
+    ]
+    assert (
+        "parliament INVALID_SID s3://airflow-dev-dags bucket policy: __default_statement_ID"
+        in (failed.value.result["listed"])
+    )
