@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv e2e-packages
+.PHONY: venv gate-venv demo test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv e2e-packages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,22 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-demo: venv
-	$(BIN)/python tools/demo.py
+# Checkov, for plan_gate, in a venv of its own: it pins boto3 and networkx below the main venv's.
+# Its bin/ goes on PATH after .venv/bin, so `checkov` resolves there and nothing else shadows .venv.
+GATE_VENV  := .gate-venv
+GATE_STAMP := $(GATE_VENV)/.installed-$(shell cat requirements-gate.txt | cksum | cut -d' ' -f1)
+
+$(GATE_STAMP): requirements-gate.txt
+	$(PYTHON) -m venv $(GATE_VENV)
+	$(GATE_VENV)/bin/python -m pip install -q --upgrade pip
+	$(GATE_VENV)/bin/python -m pip install -q -r requirements-gate.txt
+	rm -f $(GATE_VENV)/.installed-*
+	touch $@
+
+gate-venv: $(GATE_STAMP)
+
+demo: venv gate-venv
+	PATH=$(CURDIR)/$(BIN):$$PATH:$(CURDIR)/$(GATE_VENV)/bin $(BIN)/python tools/demo.py
 
 lint: venv
 	$(BIN)/ruff check .
@@ -31,7 +45,7 @@ test-packages:
 	@command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y redis-server) || echo "redis-server could not be installed: the queue-depth tests will skip, saying why"
 
-PYTEST := PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
+PYTEST := PATH=$(CURDIR)/$(BIN):$$PATH:$(CURDIR)/$(GATE_VENV)/bin $(BIN)/python -m pytest
 # Two xdist workers (this machine has 2 cores): the deployed-stack tests (e2e proof, test_site) form
 # one group on one worker, each molecule scenario is a unit of its own, every other test module stays
 # on one worker; the long units go first (tests/conftest.py).
@@ -44,12 +58,12 @@ TIMED := $(PYTHON) tools/step_times.py run
 # `make test-fast` leaves the proof out (and says so).
 test:
 	@$(PYTHON) tools/step_times.py start
-	@$(TIMED) set-up -- $(MAKE) --no-print-directory venv test-packages e2e-venv e2e-packages && \
+	@$(TIMED) set-up -- $(MAKE) --no-print-directory venv gate-venv test-packages e2e-venv e2e-packages && \
 	  $(TIMED) lint -- $(MAKE) --no-print-directory lint && \
 	  $(TIMED) pytest -- sh -c '$(PYTEST) $(XDIST) --with-e2e'; \
 	  status=$$?; $(PYTHON) tools/step_times.py summary; exit $$status
 
-test-fast: venv lint test-packages
+test-fast: venv gate-venv lint test-packages
 	$(PYTEST) $(XDIST)
 
 # make e2e: site.yml into a fresh emulator, then real Airflow 3.1 from the registered task
@@ -83,8 +97,8 @@ BENCH_BASELINE ?= 435f1ef
 bench-deploy: venv
 	$(BIN)/python benchmarks/deploy_bench.py --baseline $(BENCH_BASELINE) --json reports/bench-deploy.json
 
-unit: venv
-	$(BIN)/python -m pytest tests/unit
+unit: venv gate-venv
+	$(PYTEST) tests/unit
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(GATE_VENV) .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""Evaluate the collection's Rego policies (policies/*.rego, package airflow.audit) with regopy."""
+"""Evaluate Rego policies with regopy: the collection's (policies/*.rego, package airflow.audit) by
+default, or any other package's rule given its query (the seed's data.terraform.analysis.deny)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,13 @@ def load_policies(policy_dir: str) -> dict[str, str]:
     return policies
 
 
-def evaluate(policies: dict[str, str], document: dict) -> list[str]:
-    """The sorted deny messages the policies give for ``document``."""
+def evaluate(policies: dict[str, str], document: dict, query: str = QUERY) -> list[str]:
+    """The sorted messages ``query`` (a set rule) gives for ``document``."""
     interpreter = Interpreter()
     for name, text in policies.items():
         interpreter.add_module(name, text)
     interpreter.set_input(document)
-    output = json.loads(str(interpreter.query(QUERY)))
+    output = json.loads(str(interpreter.query(query)))
     if "expressions" not in output:
         raise RuntimeError(f"Rego evaluation failed: {output}")
     return sorted(output["expressions"][0])
