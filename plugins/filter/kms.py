@@ -36,9 +36,11 @@ def key_policy(purpose: str, key: dict, account: str, region: str) -> dict:
             },
         }
     elif key.get("logs_context"):
+        # kms:DescribeKey carries no encryption context: under that condition it could never apply,
+        # so it has a statement of its own, limited to this account (see ``extra`` below).
         service |= {
             "Sid": "AllowCloudWatchLogs",
-            "Action": list(_USE),
+            "Action": [a for a in _USE if a != "kms:DescribeKey"],
             "Condition": {
                 "ArnLike": {
                     "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"
@@ -52,7 +54,19 @@ def key_policy(purpose: str, key: dict, account: str, region: str) -> dict:
             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
         }
     order = ("Sid", "Effect", "Principal", "Action", "Resource", "Condition")
-    return {"Version": "2012-10-17", "Statement": [root, {k: service[k] for k in order}]}
+    statements = [root, {k: service[k] for k in order}]
+    if key.get("logs_context") and not key.get("via_service"):
+        statements.append(
+            {
+                "Sid": "AllowCloudWatchLogsDescribeKey",
+                "Effect": "Allow",
+                "Principal": {"Service": key["service_principal"]},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def kms_key_specs(keys: dict, cfg: dict) -> list[dict]:

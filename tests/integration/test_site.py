@@ -103,9 +103,12 @@ def test_check_mode_on_converged_stack_plans_no_change(stack):
 
 
 def test_validate_passes(stack):
+    """The gate judges the plan and the live account's rendering; the policies pass on both."""
     audit = run_playbook("playbooks/validate.yml")
     assert audit.rc == 0, audit.output[-4000:]
-    assert "Audit passed" in audit.output
+    assert "Audit passed: the plan and the live account satisfy every policy" in audit.output
+    assert "Gate passed: the plan of local" in audit.output
+    assert "Gate passed: the live account of local" in audit.output
 
 
 def _subnet(stack, name):
@@ -314,7 +317,9 @@ MUTATIONS = {
 def test_validate_fails_naming_the_injected_violation(stack, mutation):
     named, undo = MUTATIONS[mutation](stack)
     try:
-        audit = run_playbook("playbooks/validate.yml")
+        # The collection's policies on the live account; the gate's own rules have their mutation
+        # tests on rendered plans (tests/unit/test_gate_mutations.py).
+        audit = run_playbook("playbooks/validate.yml", "-e", "validate_gate=false")
     finally:
         undo()
     assert audit.rc != 0, audit.output[-4000:]

@@ -12,7 +12,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     TARGET_GROUP_ID,
     by_id,
 )
-from plan_edge_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
+from plan_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
 
 def _of(resources: list[dict], rtype: str) -> list[dict]:

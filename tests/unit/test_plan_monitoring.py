@@ -21,7 +21,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     key_id,
     logical_id,
 )
-from plan_edge_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
+from plan_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from ansible_run import run_playbook

@@ -1,4 +1,4 @@
-"""What the alb and monitoring plan tests share: the roles' variables per inventory (dumped by
+"""What the plan tests share: the roles' variables per inventory (dumped by
 ansible-playbook, as the roles see them), the layers below, cfn-lint, the plan's open references."""
 
 from __future__ import annotations
