@@ -26,7 +26,7 @@ def test_ansible_builder_create_writes_the_context(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = (context / "_build" / "requirements.txt").read_text().splitlines()
     python = "\n".join(line for line in lines if not line.startswith("#"))
-    for package in ("boto3", "botocore", "regopy", "cryptography"):
+    for package in ("boto3", "botocore", "regopy", "cryptography", "cfn-lint", "parliament"):
         assert f"{package}==" in python, python
     for tool in ("moto", "pytest", "molecule", "ansible-lint"):
         assert tool not in python, python
@@ -34,6 +34,11 @@ def test_ansible_builder_create_writes_the_context(tmp_path):
     assert {c["name"] for c in galaxy["collections"]} >= {"amazon.aws", "community.aws"}
     dockerfile = (context / "Dockerfile").read_text()
     assert "requirements.txt" in dockerfile and "requirements.yml" in dockerfile
+    # Checkov in a virtualenv of its own, from the pinned requirements-gate.txt, on PATH.
+    gate = (context / "_build" / "gate" / "requirements-gate.txt").read_text()
+    assert "checkov==" in gate
+    assert "/opt/gate-venv/bin/pip install --no-cache-dir -r /tmp/requirements-gate.txt" in dockerfile
+    assert "/usr/local/bin/checkov" in dockerfile
 
 
 def _env():
