@@ -42,7 +42,8 @@ def test_validate_judges_the_plan_with_no_aws_access(env, tmp_path):
     )
     out = done.stdout
     assert done.returncode == 0, (out + done.stderr)[-4000:]
-    assert f"gate (plan, {env}): " in out and '"checkov": {"' + env + '": {"passed": ' in out.replace("\n", "")
+    flat = " ".join(out.split())
+    assert f"gate (plan, {env}): " in flat and '"checkov": {"' + env + '": {"passed": ' in flat
     assert f"Gate passed: the plan of {env}" in out
     assert "The live account is not judged" in out
     assert "Audit passed: the plan satisfies every policy" in out
