@@ -1,12 +1,11 @@
 """plan_live_info on the session's deployed stack (tests/conftest.py deployed_stack, read only):
 the live account rendered as the plan's resources, under the logical ids the plan gives them (those
-the inventory implies, and those of every plan builder module_utils/plan_<layer>.py present), a
+the inventory implies, and those of the whole plan, module_utils/plan_layers.py), a
 CloudFormation template cfn-lint finds no error in, real ids and ARNs linked into references, a
 Terraform plan with the layers' converters, every policy document, nothing secret, not one write."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -14,26 +13,17 @@ from pathlib import Path
 import boto3
 import pytest
 from ansible_run import run_playbook
-from cfnlint.api import lint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "collections"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers, plan_live, plan_render
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as m
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_render
-
-UTILS = "ansible_collections.pathwai.airflow_ecs.plugins.module_utils"
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import POLICY_PROPERTIES
+from plan_support import cfn_lint, unresolved
 
 pytestmark = pytest.mark.slow
 
-# The plan's builders, one per layer (module_utils/plan_<layer>.py: <layer>_resources(v), TERRAFORM).
-PLAN_LAYERS = ["network", "endpoints", "kms", "data", "alb", "compute", "monitoring"]
-POLICY_PROPERTIES = (
-    "AssumeRolePolicyDocument",
-    "Policies",
-    "KeyPolicy",
-    "PolicyDocument",
-    "FileSystemPolicy",
-)
 
 PLAYBOOK = """
 - name: Read the deployed environment as plan resources
@@ -135,26 +125,12 @@ def test_logical_ids_are_those_the_inventory_implies(read):
     } <= secrets
 
 
-def _plan_builders() -> dict:
-    found = {}
-    for layer in PLAN_LAYERS:
-        try:
-            found[layer] = importlib.import_module(f"{UTILS}.plan_{layer}")
-        except ModuleNotFoundError:
-            continue
-    return found
-
-
 def test_logical_ids_match_the_plan_builders(read):
-    builders = _plan_builders()
-    if not builders:
-        pytest.skip("no plan builder (module_utils/plan_<layer>.py) in this checkout to compare with")
-    print(f"\ncomparing with the plan builders of: {', '.join(builders)}")
-    planned = [r for layer, b in builders.items() for r in getattr(b, f"{layer}_resources")(read["vars"])]
+    """The whole plan (every layer of plan_layers) and the live account: the same resources, each
+    referring to the same resources."""
+    planned = plan_layers.plan_resources(read["vars"])
     live = read["live"]["resources"]
-    types = {r["type"] for r in planned} & {r["type"] for r in live}
-    if len(builders) == len(PLAN_LAYERS):  # the whole plan: every resource on both sides
-        types = {r["type"] for r in planned} | {r["type"] for r in live}
+    types = {r["type"] for r in planned} | {r["type"] for r in live}
     differences = []
     for rtype in sorted(types):
         plan_ids = {r["id"] for r in planned if r["type"] == rtype}
@@ -163,22 +139,17 @@ def test_logical_ids_match_the_plan_builders(read):
             only_plan, only_live = sorted(plan_ids - live_ids), sorted(live_ids - plan_ids)
             differences.append(f"{rtype}: only planned {only_plan}, only live {only_live}")
     assert differences == []
-    if len(builders) == len(PLAN_LAYERS):  # and each resource refers to the same resources
-        by_id = {r["id"]: r for r in live}
-        for res in planned:
-            planned_edges, live_edges = _edges(res), _edges(by_id[res["id"]])
-            assert planned_edges == live_edges, f"{res['id']}: plan {planned_edges}, live {live_edges}"
+    by_id = {r["id"]: r for r in live}
+    for res in planned:
+        planned_edges, live_edges = _edges(res), _edges(by_id[res["id"]])
+        assert planned_edges == live_edges, f"{res['id']}: plan {planned_edges}, live {live_edges}"
 
 
 def test_cfn_lint_finds_no_error_in_the_live_template(read):
-    template = plan_render.cloudformation(read["live"]["resources"], "live account (local)")
-    matches = lint(json.dumps(template), regions=[read["vars"]["airflow_region"]])
-    errors = [
-        f"{x.rule.id} {x.message} ({'/'.join(map(str, x.path))})" for x in matches if x.rule.id[0] == "E"
-    ]
-    others = sorted({f"{x.rule.id} {x.message[:100]}" for x in matches if x.rule.id[0] != "E"})
+    findings = cfn_lint(read["live"]["resources"], read["vars"]["airflow_region"])
+    others = sorted({f[:140] for f in findings if not f.startswith("E")})
     print("\ncfn-lint warnings and notes on the live template:\n  " + "\n  ".join(others))
-    assert errors == []
+    assert [f for f in findings if f.startswith("E")] == []
 
 
 def _walk(value):
@@ -264,25 +235,15 @@ def test_nothing_secret_in_the_output(read):
 
 
 def test_terraform_rendering_of_the_types_with_converters(read):
-    converters = {}
-    for builder in _plan_builders().values():
-        converters.update(getattr(builder, "TERRAFORM", {}))
-    converters.update(importlib.import_module(f"{UTILS}.plan_live").TERRAFORM)
+    converters = {**plan_layers.converters(), **plan_live.TERRAFORM}
     resources = _renderable(read["live"]["resources"], converters)
-    if not resources:
-        pytest.skip("no Terraform converter (TERRAFORM in module_utils/plan_<layer>.py) in this checkout")
     left = sorted({r["type"] for r in read["live"]["resources"]} - {r["type"] for r in resources})
     print(
         f"\nTerraform rendering of {len(resources)} live resources; not rendered (no converter yet): {left}"
     )
     plan = plan_render.terraform_plan(resources, converters, read["vars"]["airflow_region"])
     assert plan["resource_changes"]
-    addresses = {r["address"] for r in plan["resource_changes"]}
-    for block in plan["configuration"]["root_module"]["resources"]:
-        for reference in _references(block["expressions"]):
-            if reference.count(".") >= 1 and reference.split(".")[0].startswith("aws_"):
-                base = ".".join(reference.split(".")[:2])
-                assert base in addresses, f"{block['address']} refers to {reference}"
+    assert unresolved(plan) == []
 
 
 def _edges(res: dict) -> set[str]:
@@ -308,15 +269,3 @@ def _renderable(resources: list[dict], converters: dict) -> list[dict]:
         if len(narrowed) == len(kept):
             return kept
         kept = narrowed
-
-
-def _references(expressions):
-    if isinstance(expressions, dict):
-        for key, value in expressions.items():
-            if key == "references":
-                yield from value
-            else:
-                yield from _references(value)
-    elif isinstance(expressions, list):
-        for value in expressions:
-            yield from _references(value)

@@ -3,6 +3,7 @@ ansible-playbook, as the roles see them), the layers below, cfn-lint, the plan's
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -43,9 +44,14 @@ DUMP = """
 """.replace("__ROLES__", json.dumps(list(ROLES))).replace("__NAMES__", "|".join(ROLES))
 
 
-@functools.cache
 def inventory_vars(env: str) -> dict:
-    """Every airflow_* and role variable of inventories/<env>, templated (no AWS call)."""
+    """Every airflow_* and role variable of inventories/<env>, templated (no AWS call): one
+    ansible-playbook run per inventory and process, a fresh copy for each caller to change."""
+    return copy.deepcopy(_dumped(env))
+
+
+@functools.cache
+def _dumped(env: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         playbook, dump = Path(tmp, "dump.yml"), Path(tmp, "vars.json")
         playbook.write_text(DUMP)
@@ -87,16 +93,17 @@ def cfn_lint(resources: list[dict], region: str, only: list[dict] | None = None)
     ]
 
 
-def unresolved(plan: dict) -> list[str]:
-    """References in the Terraform plan's configuration that name no planned resource."""
-    addresses = {r["address"] for r in plan["resource_changes"]}
+def of_type(resources: list[dict], rtype: str) -> list[dict]:
+    return [r for r in resources if r["type"] == rtype]
+
+
+def references(plan: dict) -> list[str]:
+    """Every reference between resources in the Terraform plan's configuration."""
     found = []
 
     def walk(value):
         if isinstance(value, dict):
-            for ref in value.get("references", []):
-                if ref not in addresses and ref.rsplit(".", 1)[0] not in addresses:
-                    found.append(ref)
+            found.extend(value.get("references", []))
             for key, item in value.items():
                 if key != "references":
                     walk(item)
@@ -107,3 +114,9 @@ def unresolved(plan: dict) -> list[str]:
     for res in plan["configuration"]["root_module"]["resources"]:
         walk(res["expressions"])
     return found
+
+
+def unresolved(plan: dict) -> list[str]:
+    """References in the Terraform plan's configuration that name no planned resource."""
+    addresses = {r["address"] for r in plan["resource_changes"]}
+    return [r for r in references(plan) if r not in addresses and r.rsplit(".", 1)[0] not in addresses]

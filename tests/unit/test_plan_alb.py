@@ -12,11 +12,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     TARGET_GROUP_ID,
     by_id,
 )
-from plan_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
-
-
-def _of(resources: list[dict], rtype: str) -> list[dict]:
-    return [r for r in resources if r["type"] == rtype]
+from plan_support import ENVS, cfn_lint, inventory_vars, of_type, terraform, unresolved, with_layers_below
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -33,14 +29,14 @@ def test_alb_layer_has_what_the_role_creates(env):
     ids = by_id(resources)
     # One internal ALB and one target group (alb.yml), the 443 and execution-API listeners and
     # one rule per execution_api_listener() rule; the certificate only when the role imports one.
-    assert len(_of(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")) == 1
-    assert len(_of(resources, "AWS::ElasticLoadBalancingV2::TargetGroup")) == 1
-    listeners = {r["properties"]["Port"] for r in _of(resources, "AWS::ElasticLoadBalancingV2::Listener")}
+    assert len(of_type(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")) == 1
+    assert len(of_type(resources, "AWS::ElasticLoadBalancingV2::TargetGroup")) == 1
+    listeners = {r["properties"]["Port"] for r in of_type(resources, "AWS::ElasticLoadBalancingV2::Listener")}
     assert listeners == {443, int(v["alb_execution_api_port"])}
     rules = execution_api_listener(plan_alb.listener_input(v))["rules"]
-    assert len(_of(resources, "AWS::ElasticLoadBalancingV2::ListenerRule")) == len(rules)
+    assert len(of_type(resources, "AWS::ElasticLoadBalancingV2::ListenerRule")) == len(rules)
     imported = not v["alb_certificate_arn"] and v["alb_self_signed_certificate"]
-    assert len(_of(resources, "AWS::CertificateManager::Certificate")) == int(imported)
+    assert len(of_type(resources, "AWS::CertificateManager::Certificate")) == int(imported)
     lb = ids[ALB_ID]["properties"]
     assert lb["Name"] == v["alb_name"] and lb["Scheme"] == "internal"
     attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}

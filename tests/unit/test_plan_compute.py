@@ -5,114 +5,36 @@ the Terraform-plan rendering is well-formed. No AWS call."""
 
 from __future__ import annotations
 
-import copy
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
 from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_compute as pc
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers as pl
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_render as pr
-from cfnlint.api import lint
-
-ROOT = Path(__file__).resolve().parents[2]
-
-ENVS = ("local", "dev", "prod")
-ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
-PATTERN = "^(airflow|network|kms|endpoints|data|alb|compute|monitoring)_"
+from plan_support import ENVS, cfn_lint, inventory_vars, references, terraform, unresolved, with_layers_below
 
 
-@pytest.fixture(scope="session")
-def inventory_vars(tmp_path_factory):
-    """Every role variable of an inventory, templated by ansible-playbook (each role's validate
-    tasks make its defaults visible), one run per inventory."""
-    cache: dict[str, dict] = {}
-    folder = tmp_path_factory.mktemp("plan-vars")
-
-    def load(env: str) -> dict:
-        if env not in cache:
-            out = folder / f"{env}.json"
-            play = [
-                {
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "tasks": [
-                        {
-                            "ansible.builtin.include_role": {
-                                "name": "pathwai.airflow_ecs.{{ item }}",
-                                "tasks_from": "validate",
-                                "public": True,
-                            },
-                            "loop": ROLES,
-                        },
-                        {
-                            "ansible.builtin.copy": {
-                                "dest": str(out),
-                                "content": "{{ dict(names | zip(q('ansible.builtin.vars', *names)))"
-                                " | to_json }}",
-                            },
-                            "vars": {
-                                "pattern": PATTERN,
-                                "names": "{{ q('ansible.builtin.varnames', pattern)"
-                                " | reject('equalto', 'airflow_aws_connection') }}",
-                            },
-                        },
-                    ],
-                }
-            ]
-            book = folder / f"dump-{env}.yml"
-            book.write_text(yaml.safe_dump(play, sort_keys=False))
-            command = [
-                str(Path(sys.executable).parent / "ansible-playbook"),
-                "-i",
-                f"inventories/{env}",
-                str(book),
-            ]
-            env_vars = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-            done = subprocess.run(
-                command, cwd=ROOT, env=env_vars, capture_output=True, text=True, timeout=300
-            )
-            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-            cache[env] = json.loads(out.read_text())
-        return copy.deepcopy(cache[env])
-
-    return load
-
-
-def other_layers(v: dict) -> list[dict]:
-    """What compute refers to: the foundation, data and alb layers' plan."""
-    return pl.plan_resources(v, ["network", "kms", "endpoints", "data", "alb"])
-
-
-def cfn_errors(resources: list[dict], region: str) -> list[str]:
-    template = pr.cloudformation(resources, "compute layer")
-    matches = lint(json.dumps(template), regions=[region])
-    return [f"{m.rule.id} {m.message} ({m.path})" for m in matches if m.rule.id.startswith("E")]
+def cfn_errors(v: dict) -> list[str]:
+    """cfn-lint's errors on the compute layer with the layers below it."""
+    return [f for f in cfn_lint(with_layers_below(v, "compute"), v["airflow_region"]) if f.startswith("E")]
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_cloudformation_has_no_cfn_lint_error(env, inventory_vars):
-    v = inventory_vars(env)
-    resources = pc.compute_resources(v)
-    assert cfn_errors(resources + other_layers(v), v["airflow_region"]) == []
+def test_cloudformation_has_no_cfn_lint_error(env):
+    assert cfn_errors(inventory_vars(env)) == []
 
 
-def test_cfn_lint_sees_the_inventory_fargate_size(inventory_vars):
+def test_cfn_lint_sees_the_inventory_fargate_size():
     """The renderer feeds cfn-lint: a Fargate size AWS refuses, set in the inventory, is an error."""
     v = inventory_vars("dev")
     v["compute_services"]["worker"]["memory"] = 3000
-    errors = cfn_errors(pc.compute_resources(v) + other_layers(v), v["airflow_region"])
+    errors = cfn_errors(v)
     assert any(e.startswith("E3047") and "TaskdefWorker" in e for e in errors), errors
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_resource_the_role_creates_is_planned(env, inventory_vars):
+def test_every_resource_the_role_creates_is_planned(env):
     v = inventory_vars(env)
     resources = pc.compute_resources(v)
     counts: dict[str, int] = {}
@@ -133,7 +55,7 @@ def test_every_resource_the_role_creates_is_planned(env, inventory_vars):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_properties_are_what_the_role_sends(env, inventory_vars):
+def test_properties_are_what_the_role_sends(env):
     v = inventory_vars(env)
     planned = pm.by_id(pc.compute_resources(v))
     table = v["compute_services_defaults"]
@@ -189,7 +111,7 @@ def test_properties_are_what_the_role_sends(env, inventory_vars):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_policies_are_concrete_documents(env, inventory_vars):
+def test_policies_are_concrete_documents(env):
     v = inventory_vars(env)
     policies = pc.compute_policies(v)
     roles = [r for r in pc.compute_resources(v) if r["type"] == "AWS::IAM::Role"]
@@ -204,31 +126,15 @@ def test_policies_are_concrete_documents(env, inventory_vars):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_terraform_plan_is_well_formed(env, inventory_vars):
+def test_terraform_plan_is_well_formed(env):
     v = inventory_vars(env)
-    converters = pl.converters()
-    plan = pr.terraform_plan(pc.compute_resources(v) + other_layers(v), converters, v["airflow_region"])
+    plan = terraform(with_layers_below(v, "compute"), v["airflow_region"])
     changes = plan["resource_changes"]
     addresses = {c["address"] for c in changes}
     assert len(addresses) == len(changes)
     assert all(c["type"].startswith("aws_") and c["change"]["actions"] == ["create"] for c in changes)
-
-    def references(node):
-        if isinstance(node, dict):
-            for key, item in node.items():
-                if key == "references":
-                    yield from item
-                else:
-                    yield from references(item)
-        elif isinstance(node, list):
-            for item in node:
-                yield from references(item)
-
-    refs = list(references(plan["configuration"]))
-    assert refs
-    for ref in refs:
-        address = ref if ref.count(".") == 1 else ref.rsplit(".", 1)[0]
-        assert address in addresses, ref
+    assert references(plan)
+    assert unresolved(plan) == []
     json.dumps(plan)  # serialisable as terraform show -json writes it
     by_address = {c["address"]: c["change"]["after"] for c in changes}
     taskdef = by_address[f"aws_ecs_task_definition.{pm.task_definition_id('worker')}"]

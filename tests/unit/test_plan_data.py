@@ -5,10 +5,6 @@ there with the properties the role sends, and its Terraform plan is well-formed.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -20,60 +16,19 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     generated_secrets,
     log_groups,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model, plan_render
-from cfnlint.api import ManualArgs, lint
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model
+from plan_support import (
+    ENVS,
+    ROOT,
+    cfn_lint,
+    inventory_vars,
+    of_type,
+    references,
+    terraform,
+    unresolved,
+    with_layers_below,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-ENVS = ("local", "dev", "prod")
-ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
-
-# Every variable the roles see, as the roles see them (defaults + inventory, templated).
-DUMP_PLAYBOOK = """
-- name: Dump the roles' variables
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Load each role's variables
-      ansible.builtin.include_role:
-        name: "pathwai.airflow_ecs.{{ item }}"
-        tasks_from: validate
-        public: true
-      loop: __ROLES__
-    - name: Write them
-      vars:
-        pattern: "^(airflow|network|kms|endpoints|data|alb|compute|monitoring)_"
-        names: "{{ q('ansible.builtin.varnames', pattern) | reject('equalto', 'airflow_aws_connection') }}"
-      ansible.builtin.copy:
-        dest: "{{ dump_file }}"
-        content: "{{ dict(names | zip(q('ansible.builtin.vars', *names))) | to_json }}"
-        mode: "0600"
-""".replace("__ROLES__", json.dumps(ROLES))
-
-# Stand-ins for the foundation layer (VPC, subnets, security groups, keys) under plan_model's ids.
-FOUNDATION_TERRAFORM = {
-    "AWS::EC2::VPC": lambda r: [("aws_vpc", "", {"cidr_block": r["properties"]["CidrBlock"]})],
-    "AWS::EC2::Subnet": lambda r: [
-        (
-            "aws_subnet",
-            "",
-            {
-                "vpc_id": plan_render.tf_ref(r["properties"]["VpcId"]),
-                "cidr_block": r["properties"]["CidrBlock"],
-            },
-        )
-    ],
-    "AWS::EC2::SecurityGroup": lambda r: [
-        (
-            "aws_security_group",
-            "",
-            {
-                "description": r["properties"]["GroupDescription"],
-                "vpc_id": plan_render.tf_ref(r["properties"]["VpcId"]),
-            },
-        )
-    ],
-    "AWS::KMS::Key": lambda r: [("aws_kms_key", "", {"enable_key_rotation": True})],
-}
 ROLE_MODULE_TYPES = {
     "amazon.aws.rds_subnet_group": "AWS::RDS::DBSubnetGroup",
     "amazon.aws.rds_instance_param_group": "AWS::RDS::DBParameterGroup",
@@ -96,68 +51,9 @@ NOT_CREATING = {
 }
 
 
-@pytest.fixture(scope="module", params=ENVS)
-def role_vars(request, tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp(f"vars-{request.param}")
-    playbook = work / "dump.yml"
-    playbook.write_text(DUMP_PLAYBOOK)
-    dump = work / "vars.json"
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            f"inventories/{request.param}",
-            str(playbook),
-            "-e",
-            json.dumps({"dump_file": str(dump)}),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(dump.read_text())
-
-
-def foundation_stubs(v: dict) -> list[dict]:
-    vpc = plan_model.ref(plan_model.VPC_ID)
-    out = [plan_model.resource("AWS::EC2::VPC", plan_model.VPC_ID, {"CidrBlock": v["network_vpc_cidr"]})]
-    for tier in ("private", "data"):
-        for zone, cidr in zip(
-            v["network_availability_zones"], v[f"network_{tier}_subnet_cidrs"], strict=False
-        ):
-            out.append(
-                plan_model.resource(
-                    "AWS::EC2::Subnet",
-                    plan_model.subnet_id(tier, zone),
-                    {"VpcId": vpc, "CidrBlock": cidr, "AvailabilityZone": zone},
-                )
-            )
-    for group in ("efs", "rds", "redis"):
-        out.append(
-            plan_model.resource(
-                "AWS::EC2::SecurityGroup", plan_model.sg_id(group), {"GroupDescription": group, "VpcId": vpc}
-            )
-        )
-    root = f"arn:aws:iam::{plan_model.PLAN_ACCOUNT}:root"
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"}],
-    }
-    for purpose in ("rds", "elasticache", "efs", "logs", "s3", "secrets"):
-        out.append(
-            plan_model.resource(
-                "AWS::KMS::Key", plan_model.key_id(purpose), {"EnableKeyRotation": True, "KeyPolicy": policy}
-            )
-        )
-    return out
-
-
-def of_type(resources: list[dict], rtype: str) -> list[dict]:
-    return [r for r in resources if r["type"] == rtype]
+@pytest.fixture(params=ENVS)
+def role_vars(request) -> dict:
+    return inventory_vars(request.param)
 
 
 def one(resources: list[dict], rtype: str) -> dict:
@@ -167,28 +63,20 @@ def one(resources: list[dict], rtype: str) -> dict:
 
 
 def test_cloudformation_has_no_cfn_lint_error(role_vars):
-    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
-    template = plan_render.cloudformation(resources, "data layer")
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[role_vars["airflow_region"]]))
-    errors = [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
-        for m in matches
-        if m.rule.id.startswith("E")
-    ]
-    for m in matches:
-        if not m.rule.id.startswith("E"):
-            print(f"cfn-lint warning: {m.rule.id} {m.message}")
-    assert errors == []
+    findings = cfn_lint(with_layers_below(role_vars, "data"), role_vars["airflow_region"])
+    for finding in findings:
+        if not finding.startswith("E"):
+            print(f"cfn-lint warning: {finding}")
+    assert [f for f in findings if f.startswith("E")] == []
 
 
 def test_cfn_lint_reads_the_rendered_values(role_vars):
     """A value AWS refuses, put into the rendering, is found: the template feeds the rules."""
-    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
-    retention = next(r for r in resources if r["type"] == "AWS::Logs::LogGroup")
-    retention["properties"]["RetentionInDays"] = 31
-    template = plan_render.cloudformation(resources, "data layer, broken on purpose")
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[role_vars["airflow_region"]]))
-    assert any(m.rule.id == "E3030" and "RetentionInDays" in m.path for m in matches)
+    resources = with_layers_below(role_vars, "data")
+    group = plan_model.by_id(resources)[plan_model.log_group_id(role_vars["data_log_services"][0])]
+    group["properties"]["RetentionInDays"] = 31
+    findings = cfn_lint(resources, role_vars["airflow_region"], only=[group])
+    assert any(f.startswith(f"E3030 Resources/{group['id']}/Properties/RetentionInDays") for f in findings)
 
 
 def _role_modules() -> set[str]:
@@ -296,29 +184,12 @@ def test_policies_are_the_documents_in_the_plan(role_vars):
 
 
 def test_terraform_plan_is_well_formed(role_vars):
-    resources = foundation_stubs(role_vars) + plan_data.data_resources(role_vars)
-    plan = plan_render.terraform_plan(resources, {**FOUNDATION_TERRAFORM, **plan_data.TERRAFORM}, "us-east-1")
+    plan = terraform(with_layers_below(role_vars, "data"), role_vars["airflow_region"])
     addresses = [c["address"] for c in plan["resource_changes"]]
     assert len(addresses) == len(set(addresses))
     config = plan["configuration"]["root_module"]["resources"]
-
-    def references(tree):
-        if isinstance(tree, dict):
-            yield from tree.get("references", [])
-            for key, value in tree.items():
-                if key != "references":
-                    yield from references(value)
-        elif isinstance(tree, list):
-            for item in tree:
-                yield from references(item)
-
-    refs = {r for block in config for r in references(block["expressions"])}
-    assert refs, "no reference between resources"
-    known = set(addresses)
-    unresolved = {
-        r for r in refs if r not in known and not (r.count(".") == 2 and r.rsplit(".", 1)[0] in known)
-    }
-    assert not unresolved
+    assert references(plan), "no reference between resources"
+    assert unresolved(plan) == []
     by_address = {c["address"]: c["change"]["after"] for c in plan["resource_changes"]}
     db = by_address["aws_db_instance.DbInstance"]
     assert db["storage_encrypted"] is True and db["engine_version"] == str(

@@ -8,9 +8,7 @@ import json
 import pytest
 import yaml
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.kms import key_policy
-from conftest import ROOT
-
-ENVS = ["local", "dev", "prod"]
+from plan_support import ENVS, ROOT, references, unresolved
 
 
 def _inventory(env: str) -> dict:
@@ -66,21 +64,8 @@ def test_subnets_endpoints_and_keys(env, plan_export):
 @pytest.mark.parametrize("env", ENVS)
 def test_terraform_plan_references_resolve(env, plan_export):
     plan = plan_export(env)["terraform"]
-    addresses = {r["address"] for r in plan["resource_changes"]}
-    config = plan["configuration"]["root_module"]["resources"]
-
-    def refs(node):
-        if isinstance(node, dict):
-            yield from node.get("references", [])
-            for value in node.values():
-                yield from refs(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from refs(value)
-
-    seen = [ref for block in config for ref in refs(block["expressions"])]
-    assert seen, "the plan carries the references between resources"
-    assert all(".".join(ref.split(".")[:2]) in addresses for ref in seen), sorted(set(seen) - addresses)[:5]
+    assert references(plan), "the plan carries the references between resources"
+    assert unresolved(plan) == []
     rules = [r for r in plan["resource_changes"] if r["type"] == "aws_security_group_rule"]
     assert rules and all(r["change"]["after"]["type"] in ("ingress", "egress") for r in rules)
     assert any(r["type"] == "aws_default_security_group" for r in plan["resource_changes"])
