@@ -70,10 +70,10 @@ def _dumped(env: str) -> dict:
 
 
 def with_layers_below(v: dict, layer: str) -> list[dict]:
-    """``layer``'s resources with the layers it references (network, kms, endpoints, data; the alb
-    and compute layers for monitoring), as the plan renders them."""
-    below = ["network", "kms", "endpoints", "data"] + (["alb", "compute"] if layer == "monitoring" else [])
-    return plan_layers.plan_resources(v, [*below, layer])
+    """``layer``'s resources after those of every layer built before it (plan_layers.LAYERS' order),
+    which it may reference, as the plan renders them."""
+    layers = list(plan_layers.LAYERS)
+    return plan_layers.plan_resources(v, layers[: layers.index(layer) + 1])
 
 
 def terraform(resources: list[dict], region: str) -> dict:
