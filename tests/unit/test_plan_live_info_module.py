@@ -7,18 +7,17 @@ environment reads as nothing, without an error."""
 
 from __future__ import annotations
 
-import importlib
-import json
-from pathlib import Path
-
 import boto3
 import pytest
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_live_network, plan_render
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import (
+    plan_live_network,
+    plan_network,
+    plan_render,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import VPC_ID, sg_id, subnet_id
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import evaluate
-from cfnlint.api import lint
+from plan_support import ROOT, cfn_lint
 
-ROOT = Path(__file__).resolve().parents[2]
 ENV = "breach"
 
 
@@ -103,20 +102,13 @@ def test_a_breached_vpc_is_rendered_as_it_is(module_runner, breached):
     default_rules = [r["properties"] for r in by_type["AWS::EC2::SecurityGroupEgress"]]
     assert any(r["GroupId"].startswith("sg-") and r["CidrIp"] == "0.0.0.0/0" for r in default_rules)
 
-    template = plan_render.cloudformation(result["resources"], "breached VPC")
     flow = by_type["AWS::EC2::FlowLog"][0]["properties"]
     assert flow["ResourceId"] == {"Ref": VPC_ID} and flow["TrafficType"] == "ALL"
 
-    errors = [m for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id.startswith("E")]
+    errors = [f for f in cfn_lint(result["resources"], "us-east-1") if f.startswith("E")]
     assert errors == []
 
-    try:
-        network = importlib.import_module(
-            "ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network"
-        )
-    except ModuleNotFoundError:
-        pytest.skip("module_utils/plan_network.py (the VPC's Terraform converters) is not in this checkout")
-    converters = {**network.TERRAFORM, **plan_live_network.TERRAFORM}
+    converters = {**plan_network.TERRAFORM, **plan_live_network.TERRAFORM}
     plan = plan_render.terraform_plan(result["resources"], converters, "us-east-1")
     assert {"aws_nat_gateway", "aws_flow_log"} <= {r["type"] for r in plan["resource_changes"]}
     policy = (ROOT / "policies" / "no_nat.rego").read_text()
