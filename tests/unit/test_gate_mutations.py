@@ -8,7 +8,6 @@ test_bad_input.py): these tests call the renderer directly to prove the gate wou
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import gate_fixtures as fx
@@ -111,7 +110,7 @@ INVENTORY_MUTATIONS = {
 @pytest.mark.parametrize("name", sorted(INVENTORY_MUTATIONS))
 def test_a_broken_inventory_fails_the_gate_naming_the_rule(name):
     env, change, expected = INVENTORY_MUTATIONS[name]
-    v = copy.deepcopy(inventory_vars(env))
+    v = inventory_vars(env)
     change(v)
     result = judge(env, plan_renderings(v))
     assert result["passed"] is False
@@ -119,7 +118,7 @@ def test_a_broken_inventory_fails_the_gate_naming_the_rule(name):
 
 
 def test_the_open_range_is_the_seeds_rule():
-    v = copy.deepcopy(inventory_vars("dev"))
+    v = inventory_vars("dev")
     _open_corporate_range(v)
     failures = judge("dev", plan_renderings(v))["failures"]
     seed = "rego terraform.analysis.deny aws_security_group_rule.SgAlbIngress"
