@@ -61,7 +61,7 @@ def key_policy(purpose: str, key: dict, account: str, region: str) -> dict:
                 "Sid": "AllowCloudWatchLogsDescribeKey",
                 "Effect": "Allow",
                 "Principal": {"Service": key["service_principal"]},
-                "Action": "kms:DescribeKey",
+                "Action": ["kms:DescribeKey"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             }
