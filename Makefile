@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv gate-venv demo test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv e2e-packages
+.PHONY: venv gate-venv demo molecule test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv \
+	e2e-packages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,11 @@ gate-venv: $(GATE_STAMP)
 
 demo: venv gate-venv
 	PATH=$(CURDIR)/$(BIN):$$PATH:$(CURDIR)/$(GATE_VENV)/bin $(BIN)/python tools/demo.py
+
+# make molecule ROLE=kms: one role's scenario (converge, idempotence, verify) against a fresh
+# emulator it starts on a free loopback port and stops afterwards (tools/molecule_scenario.py).
+molecule: venv
+	$(BIN)/python tools/molecule_scenario.py $(ROLE)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -101,4 +107,4 @@ unit: venv gate-venv
 	$(PYTEST) tests/unit
 
 clean:
-	rm -rf $(VENV) $(GATE_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(GATE_VENV) $(E2E_VENV) .pytest_cache .ruff_cache

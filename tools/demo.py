@@ -46,6 +46,22 @@ def start_emulator(workdir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, 
     return process, url_file.read_text().strip()
 
 
+def emulator_env(url: str) -> dict[str, str]:
+    """This environment with AWS pointed at the emulator ``url`` (dummy credentials, no profile or
+    session token of the user's), the checkout's ansible.cfg and this venv's bin/ first on PATH."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_URL")}
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
 def playbook(name: str, env: dict, *extra: str, quiet: bool = False) -> tuple[float, int]:
     """Run a playbook; return (wall seconds, tasks changed). ``quiet`` prints only the recap."""
     print(f"\n==> ansible-playbook {name} -i inventories/local {' '.join(extra)}", flush=True)
@@ -162,15 +178,7 @@ def main() -> int:
         workdir = Path(tmp)
         process, url = start_emulator(workdir)
         print(f"local AWS emulator: {url}")
-        env = dict(
-            os.environ,
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-            ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-            PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        )
+        env = emulator_env(url)
         try:
             built, _ = playbook("site.yml", env)
             calls = len(fetch_calls(url, reset=True))
