@@ -4,6 +4,7 @@ role (its argument specs' entry points), as users read them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,20 @@ def test_every_module_is_documented():
         assert doc.get("short_description") and doc.get("description"), name
         assert entry.get("examples", "").strip(), f"{name} has no EXAMPLES"
         assert entry.get("return"), f"{name} has no RETURN"
+
+
+# What the emulator does belongs in local_aws's docs (README "The local AWS emulator"), not in ansible-doc.
+EMULATOR_WORDS = re.compile(r"emulat|\bmoto\b|local_aws|LOCAL_AWS_|Stubber|tests/", re.IGNORECASE)
+
+
+def test_module_docs_describe_aws_not_the_emulator():
+    names = [f"pathwai.airflow_ecs.{p.stem}" for p in sorted((ROOT / "plugins/modules").glob("*.py"))]
+    docs = _doc("module", names)
+    assert sorted(docs) == sorted(names)
+    texts = {name: json.dumps([e["doc"], e.get("examples"), e.get("return")]) for name, e in docs.items()}
+    found = {name: sorted(set(EMULATOR_WORDS.findall(text))) for name, text in texts.items()}
+    found = {name: words for name, words in found.items() if words}
+    assert not found, f"ansible-doc text about the emulator or the tests: {found}"
 
 
 def test_every_role_is_documented():
