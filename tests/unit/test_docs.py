@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = str(Path(sys.executable).parent / "ansible-doc")
 
@@ -62,3 +64,21 @@ def test_every_role_is_documented():
         entry_points = docs[name]["entry_points"]
         assert "main" in entry_points, name
         assert entry_points["main"].get("short_description"), name
+
+
+def test_argument_specs_document_every_default():
+    """meta/argument_specs.yml is the reference: each variable of defaults/main.yml is an option of
+    the role's main entry point, with a description."""
+    undocumented = {}
+    for defaults in sorted(ROOT.glob("roles/*/defaults/main.yml")):
+        role = defaults.parent.parent
+        spec = yaml.safe_load((role / "meta/argument_specs.yml").read_text())
+        options = spec["argument_specs"]["main"].get("options") or {}
+        missing = [
+            name
+            for name in yaml.safe_load(defaults.read_text()) or {}
+            if not (options.get(name) or {}).get("description")
+        ]
+        if missing:
+            undocumented[role.name] = missing
+    assert undocumented == {}, f"defaults without an argument_specs option and description: {undocumented}"
