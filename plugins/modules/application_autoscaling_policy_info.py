@@ -13,9 +13,7 @@ description:
   - Written because neither amazon.aws nor community.aws has an info module for Application Auto
     Scaling policies (C(community.aws.application_autoscaling_policy) only creates and deletes),
     and the monitoring role must find the worker's step-policy ARNs to use them as alarm actions.
-  - Calls C(DescribeScalingPolicies) (paginated). The local emulator serves it; its C(PolicyNames)
-    filter is fixed by C(local_aws/extensions/applicationautoscaling_policy_names.py), and the module
-    filters by name again itself.
+  - Calls C(DescribeScalingPolicies) (paginated) and filters the answer by policy name again itself.
 author:
   - pathwai platform engineering
 options:

@@ -12,7 +12,7 @@ description:
     and whitespace do not matter), so a re-run with the same body changes nothing.
   - Written because neither amazon.aws nor community.aws has a CloudWatch dashboard module.
   - Supports check mode and diff mode.
-  - Calls C(GetDashboard), C(PutDashboard), C(DeleteDashboards); the local emulator serves all three.
+  - Calls C(GetDashboard), C(PutDashboard), C(DeleteDashboards).
 author:
   - pathwai platform engineering
 options:

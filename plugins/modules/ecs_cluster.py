@@ -23,9 +23,7 @@ description:
   - Supports check mode and diff mode.
   - Calls used are C(DescribeClusters) (include C(CONFIGURATIONS), C(SETTINGS), C(TAGS)), C(CreateCluster),
     C(UpdateCluster), C(PutClusterCapacityProviders), C(TagResource), C(UntagResource), C(DeleteCluster),
-    C(ListServices). The local emulator (moto) lacked C(ClusterContainsServicesException) on
-    C(DeleteCluster), C(activeServicesCount) and the default C(weight)/C(base) of strategy items;
-    C(local_aws/extensions/ecs_clusters.py) adds them and the unit tests run every call against it.
+    C(ListServices).
 author:
   - pathwai platform engineering
 options:

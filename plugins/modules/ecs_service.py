@@ -28,10 +28,7 @@ description:
     one diff per changed service).
   - Calls used are C(DescribeServices) (include C(TAGS); up to 10 services per call in the list form), C(DescribeTaskDefinition) (when O(task_definition)
     is not a full ARN), C(CreateService), C(UpdateService), C(DeleteService), C(TagResource),
-    C(UntagResource). The local emulator (moto) dropped the capacity provider strategy, ECS Exec, grace
-    period and deployment configuration, reported launch type EC2, and never deployed; the extension
-    C(local_aws/extensions/ecs_services.py) keeps them and rolls deployments out to a steady state (no
-    containers run). The unit tests run every call against it.
+    C(UntagResource).
 author:
   - pathwai platform engineering
 options:

@@ -28,10 +28,7 @@ description:
     RV(task_definition_arn) and RV(revision) null (AWS assigns them). The list form returns one diff per
     changed family.
   - Calls used - C(DescribeTaskDefinition) (with tags), C(RegisterTaskDefinition), C(TagResource),
-    C(UntagResource), C(ListTaskDefinitions) (paginated), C(DeregisterTaskDefinition). The emulator serves
-    them all; C(local_aws/extensions/ecs_task_definitions.py) makes moto fill in the defaults real AWS
-    fills in (and answer a family by its latest ACTIVE revision), and the unit tests also feed the module,
-    through botocore's Stubber, a DescribeTaskDefinition response shaped like real AWS's.
+    C(UntagResource), C(ListTaskDefinitions) (paginated), C(DeregisterTaskDefinition).
 author:
   - pathwai platform engineering
 options:

@@ -25,9 +25,7 @@ description:
     failure returns its ARN.
   - Supports check mode (reports that the task would run; nothing is started or tagged).
   - Calls used - C(DescribeTaskDefinition) (with tags), C(RunTask), C(DescribeTasks), C(TagResource).
-    The emulator serves them all with C(local_aws/extensions/ecs_tasks.py) (tasks reach STOPPED and their
-    containers report exit code 0 after C(LOCAL_AWS_ECS_TASK_SECONDS)); a failed run (non-zero exit code)
-    and RunTask C(failures) are covered with botocore's Stubber in the unit tests.
+    RunTask C(failures) (for example no Fargate capacity) fail the task with AWS's reasons.
 author:
   - pathwai platform engineering
 options:

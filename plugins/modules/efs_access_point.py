@@ -16,8 +16,7 @@ description:
     that name it must follow). Check mode reports the plan.
   - Supports check mode and diff mode.
   - Calls used are C(DescribeAccessPoints) (paginated), C(CreateAccessPoint), C(DeleteAccessPoint),
-    C(TagResource), C(UntagResource); all are served by the local emulator (with the checks of
-    C(local_aws/extensions/efs_access_point_checks.py)).
+    C(TagResource), C(UntagResource).
 author:
   - pathwai platform engineering
 options:

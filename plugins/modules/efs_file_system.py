@@ -11,7 +11,7 @@ description:
   - Creates, updates or deletes one Amazon EFS file system, identified by its O(name) (the creation
     token, also written to the C(Name) tag).
   - Written because M(community.aws.efs) has no elastic throughput, backup policy or file-system policy,
-    and fails on every run against the local emulator (it reads tags with the deprecated C(DescribeTags)).
+    and reads tags with the deprecated C(DescribeTags) API.
   - On an existing file system, throughput changes use C(UpdateFileSystem), lifecycle rules
     C(PutLifecycleConfiguration), automatic backups C(PutBackupPolicy), the resource policy
     C(PutFileSystemPolicy), mount-target security groups C(ModifyMountTargetSecurityGroups), tags
@@ -24,10 +24,8 @@ description:
     C(ListTagsForResource), C(CreateFileSystem), C(UpdateFileSystem), C(PutLifecycleConfiguration),
     C(PutBackupPolicy), C(PutFileSystemPolicy), C(CreateMountTarget), C(DeleteMountTarget),
     C(ModifyMountTargetSecurityGroups), C(TagResource), C(UntagResource), C(DeleteFileSystem), and
-    C(kms:DescribeKey) only to resolve a O(kms_key_id) given as an alias. moto 5.2.5 lacks
-    C(UpdateFileSystem) and C(PutBackupPolicy); the collection's emulator adds them
-    (C(local_aws/extensions/efs_*.py)). The C(creating) to C(available) wait and throttling retries, which
-    the emulator cannot show, are covered with botocore's Stubber in C(tests/unit/test_efs_modules.py).
+    C(kms:DescribeKey) only to resolve a O(kms_key_id) given as an alias. A new file system is waited for
+    from C(creating) to C(available); throttled calls are retried.
 author:
   - pathwai platform engineering
 options:

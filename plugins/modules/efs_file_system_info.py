@@ -12,7 +12,7 @@ description:
     gives it), its mount targets and its access points, in the same shape that module returns.
   - Written because M(community.aws.efs_info) calls the legacy C(DescribeTags) API and lists no access points.
   - Calls C(DescribeFileSystems) (paginated), C(DescribeMountTargets), C(DescribeMountTargetSecurityGroups),
-    C(DescribeAccessPoints) (paginated) and C(ListTagsForResource); the local emulator serves all of them.
+    C(DescribeAccessPoints) (paginated) and C(ListTagsForResource).
 author:
   - pathwai platform engineering
 options:

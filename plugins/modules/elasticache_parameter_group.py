@@ -24,8 +24,7 @@ description:
   - Calls used are C(DescribeCacheParameterGroups), C(DescribeCacheParameters) (paginated),
     C(DescribeEngineDefaultParameters) (paginated), C(CreateCacheParameterGroup),
     C(ModifyCacheParameterGroup), C(ResetCacheParameterGroup), C(DeleteCacheParameterGroup),
-    C(ListTagsForResource), C(AddTagsToResource), C(RemoveTagsFromResource). moto 5.2.5 lacks the
-    parameter-group calls; the local emulator implements them (C(local_aws/extensions/elasticache_parameter_groups.py)).
+    C(ListTagsForResource), C(AddTagsToResource), C(RemoveTagsFromResource).
 author:
   - pathwai platform engineering
 options:

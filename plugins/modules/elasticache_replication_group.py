@@ -33,10 +33,7 @@ description:
     reports per cache cluster), C(ListTagsForResource), C(CreateReplicationGroup),
     C(ModifyReplicationGroup), C(IncreaseReplicaCount), C(DecreaseReplicaCount),
     C(DeleteReplicationGroup), C(AddTagsToResource), C(RemoveTagsFromResource), and C(kms:DescribeKey)
-    only to compare a O(kms_key_id) given as an alias. moto 5.2.5 lacks the replica-count calls, drops most
-    of ModifyReplicationGroup and creates no member clusters; the local emulator adds them
-    (C(local_aws/extensions/elasticache_*.py)). The C(modifying) state and throttling are covered in
-    C(tests/unit/test_elasticache_modules.py) with botocore's Stubber.
+    only to compare a O(kms_key_id) given as an alias. Throttled calls are retried.
 author:
   - pathwai platform engineering
 options:

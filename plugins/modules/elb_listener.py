@@ -31,10 +31,7 @@ description:
   - Supports check mode and diff mode.
   - Calls used are C(DescribeListeners), C(DescribeRules), C(DescribeTags) (ELBv2) and
     C(DescribeSecret), C(GetSecretValue) (Secrets Manager), plus the writes above and C(CreateListener),
-    C(DeleteListener). All are served by the local emulator; moto echoes C(ClientSecret) back and fills
-    none of the defaults AWS fills, which C(local_aws/extensions/elbv2_listener_actions.py) makes
-    faithful. The unit tests also replay a real-AWS-shaped C(DescribeListeners) answer through botocore's
-    Stubber.
+    C(DeleteListener).
 author:
   - pathwai platform engineering
 options:

@@ -10,7 +10,7 @@ version_added: 0.2.0
 description:
   - Ensures every role of O(roles) exists with exactly the given trust policy, description, inline
     policies (others are deleted), attached managed policies (others are detached) and tags (others
-    are removed). Roles not listed are never read or touched.
+    are removed). Roles listed neither in O(roles) nor in O(absent) are never read or touched.
   - Written because M(amazon.aws.iam_role) and M(amazon.aws.iam_policy) converge one role (or one
     policy) per module run, so a loop over N roles starts 2N module processes and makes its own
     reads in each. Measured for the compute role's 7 roles on a no-op re-run, 14 module runs and
@@ -30,6 +30,11 @@ description:
     C(DeleteRolePolicy), C(AttachRolePolicy), C(DetachRolePolicy), C(TagRole), C(UntagRole).
   - Supports check mode (no write, C(changed) predicted) and diff mode (before and after per role).
   - A role's path cannot be changed in place; a role found under another path fails the run before any write.
+  - Roles named in O(absent) are deleted. IAM refuses to delete a role that still has policies or
+    instance profiles, so each one's inline policies are deleted (C(DeleteRolePolicy)), its managed
+    policies detached (C(DetachRolePolicy)) and it is removed from its instance profiles
+    (C(ListInstanceProfilesForRole), C(RemoveRoleFromInstanceProfile); the profiles themselves are
+    kept) before C(DeleteRole). A role that does not exist is not a change.
 author:
   - pathwai platform engineering
 options:
@@ -37,7 +42,7 @@ options:
     description: The roles to converge.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       name:
         description: The role name.
@@ -72,6 +77,12 @@ options:
         description: Maximum session duration in seconds (3600-43200). Omit to keep the current value
           (3600 for a new role).
         type: int
+  absent:
+    description: Names of roles to delete, with their inline policies and managed policy attachments.
+      A name may not also be in O(roles).
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -97,6 +108,10 @@ EXAMPLES = r"""
           airflow-prod-scheduler-task: "{{ scheduler_policy }}"
   register: roles
 
+- name: Delete two roles (inline policies, attachments and instance-profile memberships first)
+  pathwai.airflow_ecs.iam_roles:
+    absent: [airflow-prod-execution, airflow-prod-scheduler-task]
+
 - name: Use an ARN
   ansible.builtin.debug:
     msg: "{{ roles.roles['airflow-prod-execution'] }}"
@@ -104,7 +119,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 roles:
-  description: Role name -> role ARN. In check mode a role that would be created has an empty ARN.
+  description: Role name -> role ARN of O(roles). In check mode a role that would be created has an empty ARN.
   returned: always
   type: dict
   sample: {"airflow-prod-execution": "arn:aws:iam::123456789012:role/airflow-prod-execution"}
@@ -113,11 +128,18 @@ changes:
   returned: always
   type: dict
   sample: {"airflow-prod-worker-task": {"put_policies": ["airflow-prod-worker-task"], "tag": {"team": "data"}}}
+deleted:
+  description: The roles of O(absent) that existed and were (or in check mode would be) deleted.
+  returned: always
+  type: list
+  elements: str
+  sample: ["airflow-prod-execution"]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
+    paginate,
     retrying_client,
     run_module,
 )
@@ -134,6 +156,30 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles_api 
 )
 
 
+def delete_role(client, name: str, have: dict) -> None:
+    """DeleteRole once nothing is attached to the role any more (IAM's DeleteConflict otherwise)."""
+    for policy in have["inline_policies"]:
+        client.delete_role_policy(RoleName=name, PolicyName=policy, aws_retry=True)
+    for arn in have["managed_policy_arns"]:
+        client.detach_role_policy(RoleName=name, PolicyArn=arn, aws_retry=True)
+    profiles = paginate(client, "list_instance_profiles_for_role", RoleName=name)["InstanceProfiles"]
+    for profile in profiles:
+        client.remove_role_from_instance_profile(
+            InstanceProfileName=profile["InstanceProfileName"], RoleName=name, aws_retry=True
+        )
+    client.delete_role(RoleName=name, aws_retry=True)
+
+
+def remove(module, client) -> tuple[list, dict]:
+    """Delete the roles of ``absent`` that exist; (their names, the diff's before view)."""
+    found = {name: read_role(client, name) for name in module.params["absent"]}
+    found = {name: have for name, have in found.items() if have is not None}
+    if not module.check_mode:
+        for name, have in found.items():
+            delete_role(client, name, have)
+    return sorted(found), {name: before_view(have) for name, have in found.items()}
+
+
 def converge(module, client, new_role_client) -> dict:
     wanted = [desired(role) for role in module.params["roles"]]
     names = [w["name"] for w in wanted]
@@ -141,6 +187,9 @@ def converge(module, client, new_role_client) -> dict:
         module.fail_json(
             msg=f"duplicate role names in roles: {sorted({n for n in names if names.count(n) > 1})}"
         )
+    both = sorted(set(names) & set(module.params["absent"]))
+    if both:
+        module.fail_json(msg=f"roles both in roles and in absent: {both}")
     current = {w["name"]: read_role(client, w["name"]) for w in wanted}
     plans = {w["name"]: plan(w, current[w["name"]]) for w in wanted}
     moved = {name: p["path_mismatch"] for name, p in plans.items() if "path_mismatch" in p}
@@ -155,11 +204,12 @@ def converge(module, client, new_role_client) -> dict:
         for want in wanted:
             if want["name"] in changes:
                 apply_plan(client, new_role_client, want, changes[want["name"]])
+    deleted, deleted_before = remove(module, client)
     diff = diff_result(
-        {name: before_view(current[name]) for name in changes},
+        {name: before_view(current[name]) for name in changes} | deleted_before,
         {w["name"]: after_view(w, current[w["name"]]) for w in wanted if w["name"] in changes},
     )
-    return dict(changed=bool(changes), roles=arns, changes=changes, diff=diff)
+    return dict(changed=bool(changes or deleted), roles=arns, changes=changes, deleted=deleted, diff=diff)
 
 
 def main():
@@ -174,7 +224,10 @@ def main():
         max_session_duration=dict(type="int"),
     )
     module = AnsibleAWSModule(
-        argument_spec=dict(roles=dict(type="list", elements="dict", required=True, options=role_spec)),
+        argument_spec=dict(
+            roles=dict(type="list", elements="dict", default=[], options=role_spec),
+            absent=dict(type="list", elements="str", default=[]),
+        ),
         supports_check_mode=True,
     )
     client = retrying_client(module, "iam")

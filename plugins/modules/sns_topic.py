@@ -17,9 +17,7 @@ description:
   - Supports check mode and diff mode.
   - Calls used are C(ListTopics) and C(ListSubscriptionsByTopic) (paginated), C(GetTopicAttributes),
     C(CreateTopic), C(SetTopicAttributes), C(Subscribe), C(Unsubscribe), C(ListTagsForResource),
-    C(TagResource), C(UntagResource), C(DeleteTopic). The local emulator serves all of them; it
-    confirms e-mail subscriptions at once, so the pending-confirmation case is covered by a unit
-    test of the comparison (C(module_utils/sns.py)).
+    C(TagResource), C(UntagResource), C(DeleteTopic).
 author:
   - pathwai platform engineering
 options:

@@ -18,9 +18,7 @@ description:
     re-run on a half-destroyed environment.
   - Supports check mode (reports what would be removed) and diff mode.
   - Calls used are C(ListAliases), C(DeleteAlias), C(DescribeScalableTargets),
-    C(DeregisterScalableTarget), C(ListDashboards), C(DeleteDashboards) (reads paginated); all are
-    served by the local emulator, and C(tests/integration/test_site.py) (destroy) and
-    C(tests/unit/test_teardown_extras.py) exercise them there.
+    C(DeregisterScalableTarget), C(ListDashboards), C(DeleteDashboards) (reads paginated).
 author:
   - pathwai platform engineering
 options:

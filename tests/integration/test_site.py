@@ -57,6 +57,13 @@ def test_rerun_changes_nothing(rerun):
     print(f"\nsite.yml re-run: {len(calls)} AWS API calls, 0 writes")
 
 
+def test_no_deprecation_warning(stack, rerun):
+    """How the roles call the stock modules draws no deprecation warning, on the first run or a re-run."""
+    for run in (stack["first"], rerun[0]):
+        warned = [line for line in run.output.splitlines() if "DEPRECATION WARNING" in line]
+        assert warned == [], "\n".join(warned)
+
+
 def test_every_secret_is_kept_across_reruns(stack, rerun):
     expected = {
         "db",
@@ -398,6 +405,8 @@ def test_destroy_needs_confirmation_then_removes_everything(stack):
     emulator.reset_calls()
     done = run_playbook("playbooks/destroy.yml", extra_vars={"confirm": "local"})
     assert done.rc == 0, done.output[-8000:]
+    for run in (plan, done):  # amazon.aws.iam_role warned three times per role; iam_roles deletes them
+        assert "DEPRECATION WARNING" not in run.output, run.output[-8000:]
     print(f"\ndestroy.yml: {len(emulator.calls())} AWS API calls")
 
     def client(service):

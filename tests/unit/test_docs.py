@@ -4,9 +4,12 @@ role (its argument specs' entry points), as users read them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = str(Path(sys.executable).parent / "ansible-doc")
@@ -36,6 +39,20 @@ def test_every_module_is_documented():
         assert entry.get("return"), f"{name} has no RETURN"
 
 
+# What the emulator does belongs in local_aws's docs (README "The local AWS emulator"), not in ansible-doc.
+EMULATOR_WORDS = re.compile(r"emulat|\bmoto\b|local_aws|LOCAL_AWS_|Stubber|tests/", re.IGNORECASE)
+
+
+def test_module_docs_describe_aws_not_the_emulator():
+    names = [f"pathwai.airflow_ecs.{p.stem}" for p in sorted((ROOT / "plugins/modules").glob("*.py"))]
+    docs = _doc("module", names)
+    assert sorted(docs) == sorted(names)
+    texts = {name: json.dumps([e["doc"], e.get("examples"), e.get("return")]) for name, e in docs.items()}
+    found = {name: sorted(set(EMULATOR_WORDS.findall(text))) for name, text in texts.items()}
+    found = {name: words for name, words in found.items() if words}
+    assert not found, f"ansible-doc text about the emulator or the tests: {found}"
+
+
 def test_every_role_is_documented():
     names = [
         f"pathwai.airflow_ecs.{p.parent.parent.name}"
@@ -47,3 +64,21 @@ def test_every_role_is_documented():
         entry_points = docs[name]["entry_points"]
         assert "main" in entry_points, name
         assert entry_points["main"].get("short_description"), name
+
+
+def test_argument_specs_document_every_default():
+    """meta/argument_specs.yml is the reference: each variable of defaults/main.yml is an option of
+    the role's main entry point, with a description."""
+    undocumented = {}
+    for defaults in sorted(ROOT.glob("roles/*/defaults/main.yml")):
+        role = defaults.parent.parent
+        spec = yaml.safe_load((role / "meta/argument_specs.yml").read_text())
+        options = spec["argument_specs"]["main"].get("options") or {}
+        missing = [
+            name
+            for name in yaml.safe_load(defaults.read_text()) or {}
+            if not (options.get(name) or {}).get("description")
+        ]
+        if missing:
+            undocumented[role.name] = missing
+    assert undocumented == {}, f"defaults without an argument_specs option and description: {undocumented}"

@@ -175,3 +175,40 @@ def test_path_cannot_change(module_runner):
     module_runner("iam_roles", {"roles": roles(1)})
     with pytest.raises(Exception, match="cannot change a role's path"):  # conftest.ModuleFailed
         module_runner("iam_roles", {"roles": roles(1, path="/airflow/")})
+
+
+def test_absent_deletes_roles_with_what_is_attached(module_runner, aws_endpoint, iam):
+    module_runner("iam_roles", {"roles": roles(2, managed_policy_arns=[MANAGED])})
+    iam.create_instance_profile(InstanceProfileName="t-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="t-profile", RoleName="t-role-0")
+    gone = {"absent": ["t-role-0", "t-role-1", "t-role-missing"]}
+
+    aws_endpoint.reset_calls()
+    planned = module_runner("iam_roles", gone, check_mode=True)
+    assert (planned["changed"], planned["deleted"]) == (True, ["t-role-0", "t-role-1"])
+    assert planned["diff"]["before"]["t-role-0"]["managed_policy_arns"] == [MANAGED]
+    assert writes(aws_endpoint) == []
+
+    done = module_runner("iam_roles", gone)
+    assert (done["changed"], done["deleted"]) == (True, ["t-role-0", "t-role-1"])
+    assert Counter(writes(aws_endpoint)) == {
+        "DeleteRolePolicy": 2,
+        "DetachRolePolicy": 2,
+        "RemoveRoleFromInstanceProfile": 1,
+        "DeleteRole": 2,
+    }
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
+    # the instance profile is not ours to delete: it stays, empty
+    assert iam.get_instance_profile(InstanceProfileName="t-profile")["InstanceProfile"]["Roles"] == []
+
+    aws_endpoint.reset_calls()
+    again = module_runner("iam_roles", gone)
+    assert (again["changed"], again["deleted"]) == (False, [])
+    assert writes(aws_endpoint) == []
+
+
+def test_a_role_cannot_be_both_wanted_and_absent(module_runner, aws_endpoint):
+    aws_endpoint.reset_calls()
+    with pytest.raises(Exception, match=r"both in roles and in absent: \['t-role-0'\]"):
+        module_runner("iam_roles", {"roles": roles(1), "absent": ["t-role-0"]})
+    assert writes(aws_endpoint) == []
