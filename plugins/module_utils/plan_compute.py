@@ -30,7 +30,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
     create_service_request,
     desired_service,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition import desired_definition
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition import (
+    desired_definition,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles import desired as desired_role
 
 # The DAGs file system and its access point are the data layer's.

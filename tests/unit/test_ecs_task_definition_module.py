@@ -470,9 +470,13 @@ def test_units_and_normalisation():
     assert ecs_task_definition.memory_mib("0.5 GB") == "512"
     with pytest.raises(ecs_task_definition.DefinitionError):
         ecs_task_definition.memory_mib(True)
-    bridge = ecs_task_definition.normalise_container({"name": "a", "portMappings": [{"containerPort": 80}]}, "bridge")
+    bridge = ecs_task_definition.normalise_container(
+        {"name": "a", "portMappings": [{"containerPort": 80}]}, "bridge"
+    )
     assert bridge["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]  # bridge: hostPort dynamic
-    efs = ecs_task_definition.normalise_volume({"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}})
+    efs = ecs_task_definition.normalise_volume(
+        {"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}
+    )
     assert efs["efsVolumeConfiguration"] == {
         "fileSystemId": "fs-1",
         "rootDirectory": "/",
