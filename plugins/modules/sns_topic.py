@@ -97,7 +97,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     retrying_client,
     run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns_topic import (
     attribute_changes,
     desired_topic,
     normalise_subscriptions,

@@ -87,7 +87,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     retrying_client,
     run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown_extras import (
     present_aliases,
     present_dashboards,
     present_targets,
