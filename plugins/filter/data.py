@@ -366,7 +366,7 @@ def generated_secrets(prefix: str) -> list[dict]:
 def connection_secrets(prefix: str) -> list[dict]:
     """The secrets managed_secret composes from the generated ones and the endpoints.
 
-    ``${value:...}`` and ``${secret:...}`` are filled inside the module (see secret_values)."""
+    ``${value:...}`` and ``${secret:...}`` are filled inside the module (module_utils/managed_secret.py)."""
     password = f"{prefix}/db_master_password"
     token = f"{prefix}/redis_auth_token"
     db_auth = f"${{value:db_user|url}}:${{secret:{password}|url}}"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 try:  # noqa: SIM105 (Ansible modules import optional dependencies this way)
@@ -43,32 +44,54 @@ def exit_with(module, result: dict) -> None:
     module.exit_json(**result)
 
 
-def run_module(module, work, what: str, errors: tuple = ()) -> None:
-    """Every module's tail: ``work()`` gives the result; an exception of ``errors`` fails with its
-    message, an AWS error with ``Failed to <what>`` and AWS's own; then exit (diff kept if asked)."""
+def run_module(module, work, what: str, errors: tuple = (), prefix: str = "") -> None:
+    """Every module's tail: ``work()`` gives the result; an exception of ``errors`` (WaitError is
+    always one) fails with ``prefix`` and its message, an AWS error with ``Failed to <what>`` and
+    AWS's own; then exit (diff kept if asked)."""
     try:
         result = work()
-    except errors as e:
-        module.fail_json(msg=str(e))
+    except (WaitError, *errors) as e:
+        module.fail_json(msg=f"{prefix}{e}")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to {what}")
     exit_with(module, result)
 
 
 class WaitError(Exception):
-    """A wait ran out of time, or the resource reached a failed state."""
+    """A wait ran out of time, or the resource reached a failed state; ``last`` is the value last read."""
+
+    def __init__(self, message: str, last=None):
+        super().__init__(message)
+        self.last = last
 
 
-def poll(read, done, timeout: float, what: str, failed=None, sleep=time.sleep, delay: float = 1.0):
-    """Call ``read()`` until ``done(value)``; back off 1 s -> 15 s; give up after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
+def poll(
+    read,
+    done,
+    timeout: float,
+    what: str,
+    failed=None,
+    sleep=time.sleep,
+    delay: float = 1.0,
+    max_delay: float = 15.0,
+    jitter: float = 0.0,
+    describe=None,
+    clock=time.monotonic,
+):
+    """The one wait: call ``read()`` until ``done(value)`` and return that value. The delay starts at
+    ``delay`` s and doubles up to ``max_delay`` (equal values poll at a fixed interval), +/- ``jitter``
+    of itself. WaitError (carrying the last value) when ``failed(value)`` or when the next sleep would
+    pass ``timeout`` s; ``describe(value)`` adds the last state to its message."""
+    deadline = clock() + timeout
     while True:
         value = read()
         if done(value):
             return value
+        state = f" ({describe(value)})" if describe is not None else ""
         if failed is not None and failed(value):
-            raise WaitError(f"{what}: entered a failed state")
-        if time.monotonic() + delay > deadline:
-            raise WaitError(f"{what}: timed out after {timeout} s")
-        sleep(delay)
-        delay = min(delay * 2, 15.0)
+            raise WaitError(f"{what}: entered a failed state{state}", value)
+        pause = delay * random.uniform(1 - jitter, 1 + jitter) if jitter else delay  # noqa: S311
+        if clock() + pause > deadline:
+            raise WaitError(f"{what}: timed out after {timeout:g} s{state}", value)
+        sleep(pause)
+        delay = min(delay * 2, max_delay)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import WaitError, poll
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import poll
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service import (
     is_steady,
     normalise_service,
 )
 
 __all__ = [
-    "WaitError",
     "is_family",
     "read_service",
     "read_services",
@@ -59,26 +58,24 @@ def wait_all_steady(client, cluster: str, names: list[str], timeout: float, slee
     pending = list(names)
     last: dict = {}
 
-    def read():
+    def read() -> dict:
         found = read_services(client, cluster, pending)
         last.update(found)
-        failed = [n for n, s in found.items() if s is None or s.get("rollout_state") == "FAILED"]
-        if failed:
-            raise WaitError(
-                f"ECS services {', '.join(failed)} to reach a steady state: entered a failed state"
-            )
         pending[:] = [n for n in pending if not is_steady(found[n])]
-        return list(pending)
+        return found
 
-    try:
-        poll(read, lambda still: not still, timeout, "ECS services", sleep=sleep)
-    except WaitError as e:
-        if "timed out" not in str(e):
-            raise
-        raise WaitError(
-            f"ECS services {', '.join(pending)} to reach a steady state (one deployment, running = desired): "
-            f"timed out after {timeout} s"
-        ) from None
+    def failing(found: dict) -> list[str]:
+        return [n for n, s in found.items() if s is None or s.get("rollout_state") == "FAILED"]
+
+    poll(
+        read,
+        lambda found: not pending,
+        timeout,
+        "ECS services to reach a steady state (one deployment, running = desired)",
+        failed=failing,
+        sleep=sleep,
+        describe=lambda found: ", ".join(failing(found) or pending),
+    )
     return last
 
 

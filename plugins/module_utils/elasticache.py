@@ -1,7 +1,7 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""ElastiCache: normalise what AWS returns and compare it with what is wanted (pure functions),
-plus tag helpers and a bounded waiter shared by the parameter-group and replication-group modules.
+"""ElastiCache: normalise what AWS returns and compare it with what is wanted (pure functions, no
+AWS call; ``elasticache_api`` waits), shared by the parameter-group and replication-group modules.
 
 Nothing here ever sees or returns an AUTH token except ``create_request``, whose result goes
 straight to CreateReplicationGroup.
@@ -10,7 +10,6 @@ straight to CreateReplicationGroup.
 from __future__ import annotations
 
 import re
-import time
 
 # ModifyCacheParameterGroup / ResetCacheParameterGroup take at most 20 parameters per request.
 MAX_PARAMETERS_PER_CALL = 20
@@ -27,14 +26,6 @@ IMMUTABLE = {
 }
 # Fields left out of the diff: they describe the live group, not what is wanted.
 LIVE_ONLY = ("status", "arn", "primary_endpoint", "reader_endpoint", "member_clusters")
-
-
-class WaitError(Exception):
-    """The group did not reach the wanted state (``status`` is the last one seen)."""
-
-    def __init__(self, message: str, status: str | None = None):
-        super().__init__(message)
-        self.status = status
 
 
 # ---------------------------------------------------------------- tags
@@ -365,34 +356,3 @@ def create_request(params: dict) -> dict:
     if params.get("tags"):
         request["Tags"] = [{"Key": k, "Value": str(v)} for k, v in sorted(params["tags"].items())]
     return request
-
-
-# ---------------------------------------------------------------- waiting
-
-
-def wait_for_group(client, group_id: str, timeout: float, sleep=time.sleep, clock=time.monotonic) -> dict:
-    """Poll DescribeReplicationGroups until the group is ``available``.
-
-    The delay starts at 1 s and doubles up to 30 s, never past the deadline. Raises WaitError on
-    ``create-failed`` or when ``timeout`` seconds pass. ``client`` is a retrying client.
-    """
-    deadline = clock() + timeout
-    delay = 1.0
-    while True:
-        group = client.describe_replication_groups(ReplicationGroupId=group_id, aws_retry=True)[
-            "ReplicationGroups"
-        ][0]
-        status = group.get("Status")
-        if status == "available":
-            return group
-        if status in ("create-failed", "deleting"):
-            raise WaitError(f"Replication group {group_id} is {status}", status)
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitError(
-                f"Timed out after {timeout:g} s waiting for replication group {group_id} "
-                f"to become available (last status: {status})",
-                status,
-            )
-        sleep(min(delay, remaining))
-        delay = min(delay * 2, 30.0)

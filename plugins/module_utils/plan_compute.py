@@ -6,7 +6,7 @@ The role builds its IAM policies, task definitions, services and step policies w
 ``pathwai.airflow_ecs`` compute filters from a context holding ids and ARNs it looked up; this
 module builds the same context from the variables (``v``: every ``airflow_*`` and role-prefixed
 variable, already templated) with planned stand-ins for those ids and ARNs, calls the same filters
-and the same request builders the modules call (``ecs_taskdef.desired_definition``,
+and the same request builders the modules call (``ecs_task_definition.desired_definition``,
 ``ecs_cluster.create_cluster_request``, ``ecs_service.create_service_request``,
 ``iam_roles.desired``), and turns each request into its CloudFormation resource. Stand-ins of
 planned resources (subnets, groups, keys, secrets, file system, roles, ...) then become
@@ -30,7 +30,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
     create_service_request,
     desired_service,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import desired_definition
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition import (
+    desired_definition,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles import desired as desired_role
 
 # The DAGs file system and its access point are the data layer's.

@@ -9,7 +9,7 @@ made of planned values (:func:`planned_targets`): names the other roles give the
 ARNs of the planned ALB, target group, topic and step policies (ids AWS assigns at creation are
 zeros), the Redis member clusters ElastiCache names ``<group>-001``... Each alarm is the
 ``PutMetricAlarm`` request the ``cloudwatch_metric_alarms`` module sends
-(``module_utils/cloudwatch_alarms.py``); the alert topic, its KMS key and the ALB are then
+(``module_utils/cloudwatch_metric_alarms.py``); the alert topic, its KMS key and the ALB are then
 referenced, not named.
 """
 
@@ -23,7 +23,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.monitoring import (
     context,
     dashboard_body,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_alarms import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_metric_alarms import (
     desired,
     put_request,
 )

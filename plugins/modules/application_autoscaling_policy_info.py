@@ -63,12 +63,11 @@ arns:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+    retrying_client,
+    run_module,
+)
 
 KEYS = {
     "PolicyName": "policy_name",
@@ -94,23 +93,24 @@ def main():
     if params["policy_names"]:
         request["PolicyNames"] = params["policy_names"]
     client = retrying_client(module, "application-autoscaling")
-    try:
+
+    def work():
         listed = paginate(client, "describe_scaling_policies", **request).get("ScalingPolicies", [])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Could not list Application Auto Scaling policies")
-    wanted = set(params["policy_names"] or [])
-    policies = sorted(
-        (
-            {ours: item.get(theirs) for theirs, ours in KEYS.items()}
-            for item in listed
-            if (not wanted or item["PolicyName"] in wanted)
-            and (not params["resource_id"] or item.get("ResourceId") == params["resource_id"])
-        ),
-        key=lambda p: p["policy_name"],
-    )
-    module.exit_json(
-        changed=False, policies=policies, arns={p["policy_name"]: p["policy_arn"] for p in policies}
-    )
+        wanted = set(params["policy_names"] or [])
+        policies = sorted(
+            (
+                {ours: item.get(theirs) for theirs, ours in KEYS.items()}
+                for item in listed
+                if (not wanted or item["PolicyName"] in wanted)
+                and (not params["resource_id"] or item.get("ResourceId") == params["resource_id"])
+            ),
+            key=lambda p: p["policy_name"],
+        )
+        return dict(
+            changed=False, policies=policies, arns={p["policy_name"]: p["policy_arn"] for p in policies}
+        )
+
+    run_module(module, work, "list Application Auto Scaling policies")
 
 
 if __name__ == "__main__":

@@ -68,14 +68,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
 
 
 def read(client, name: str) -> dict | None:
@@ -101,29 +96,29 @@ def main():
     )
     name = module.params["name"]
     client = retrying_client(module, "cloudwatch")
-    try:
+
+    def work():
         before = read(client, name)
         if module.params["state"] == "absent":
             if before is None:
-                exit_with(module, dict(changed=False, name=name))
+                return dict(changed=False, name=name)
             if not module.check_mode:
                 client.delete_dashboards(DashboardNames=[name], aws_retry=True)
-            exit_with(module, dict(changed=True, name=name, diff=diff_result(before, {})))
+            return dict(changed=True, name=name, diff=diff_result(before, {}))
         body = json.loads(json.dumps(module.params["body"]))
         if before is not None and before["body"] == body:
-            exit_with(module, dict(changed=False, **before))
+            return dict(changed=False, **before)
         if module.check_mode:
             planned = {"name": name, "dashboard_arn": (before or {}).get("dashboard_arn"), "body": body}
-            exit_with(module, dict(changed=True, **planned, diff=diff_result(before or {}, planned)))
+            return dict(changed=True, **planned, diff=diff_result(before or {}, planned))
         written = client.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body), aws_retry=True)
         after = read(client, name)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not converge CloudWatch dashboard {name}")
-    messages = written.get("DashboardValidationMessages", [])
-    exit_with(
-        module,
-        dict(changed=True, **after, validation_messages=messages, diff=diff_result(before or {}, after)),
-    )
+        messages = written.get("DashboardValidationMessages", [])
+        return dict(
+            changed=True, **after, validation_messages=messages, diff=diff_result(before or {}, after)
+        )
+
+    run_module(module, work, f"converge CloudWatch dashboard {name}")
 
 
 if __name__ == "__main__":

@@ -171,8 +171,8 @@ deleted: {description: Names of the alarms deleted by O(purge)., returned: alway
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import cloudwatch_alarms_api as api
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_alarms import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import cloudwatch_metric_alarms_api as api
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_metric_alarms import (
     desired,
     normalise,
     plan,

@@ -82,13 +82,8 @@ load_balancer_arn: {description: The load balancer's ARN ('' when missing)., ret
 target_group_arn: {description: The target group's ARN ('' when missing)., returned: always, type: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client, run_module
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import (
     find_access_points,
     find_file_system,
@@ -131,17 +126,18 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
+
+    def work():
         elb = retrying_client(module, "elbv2")
-        result = dict(
+        return dict(
+            changed=False,
             secret_arns=secret_arns(retrying_client(module, "secretsmanager"), params["secret_prefix"]),
             efs=efs(retrying_client(module, "efs"), params["file_system_name"], params["access_point_name"]),
             load_balancer_arn=load_balancer_arn(elb, params["load_balancer_name"]),
             target_group_arn=target_group_arn(elb, params["target_group_name"]),
         )
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to find the secrets, file system, load balancer or target group")
-    module.exit_json(changed=False, **result)
+
+    run_module(module, work, "find the secrets, file system, load balancer or target group")
 
 
 if __name__ == "__main__":

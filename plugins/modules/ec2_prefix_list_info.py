@@ -50,14 +50,9 @@ prefix_lists:
   elements: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client, run_module
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import prefix_lists
 
 
@@ -68,19 +63,20 @@ def main():
     )
     names = module.params["names"]
     client = retrying_client(module, "ec2")
-    try:
+
+    def work():
         found = prefix_lists(client, names)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to describe prefix lists")
-    ids = {p["PrefixListName"]: p["PrefixListId"] for p in found}
-    missing = sorted(set(names) - set(ids))
-    if missing:
-        module.fail_json(msg=f"No AWS-managed prefix list named {', '.join(missing)} in this region")
-    module.exit_json(
-        changed=False,
-        prefix_list_ids=ids,
-        prefix_lists=[camel_dict_to_snake_dict(p) for p in found],
-    )
+        ids = {p["PrefixListName"]: p["PrefixListId"] for p in found}
+        missing = sorted(set(names) - set(ids))
+        if missing:
+            module.fail_json(msg=f"No AWS-managed prefix list named {', '.join(missing)} in this region")
+        return dict(
+            changed=False,
+            prefix_list_ids=ids,
+            prefix_lists=[camel_dict_to_snake_dict(p) for p in found],
+        )
+
+    run_module(module, work, "describe prefix lists")
 
 
 if __name__ == "__main__":

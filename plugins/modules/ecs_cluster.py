@@ -148,18 +148,13 @@ cluster:
     active_services_count: 0
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     paginate,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster import (
     cluster_plan,
@@ -297,15 +292,16 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     client = retrying_client(module, "ecs")
-    try:
+
+    def work():
         before = read_cluster(client, module.params["name"])
         if module.params["state"] == "present":
             result = ensure_present(module, client, before)
         else:
             result = ensure_absent(module, client, before)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the ECS cluster {module.params['name']}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"manage the ECS cluster {module.params['name']}")
 
 
 if __name__ == "__main__":

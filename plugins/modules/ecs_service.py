@@ -268,16 +268,11 @@ changes:
 
 import copy
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster import (
     strategy_from_params,
@@ -293,7 +288,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service im
     update_request,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_service_api import (
-    WaitError,
     is_family,
     read_service,
     read_services,
@@ -562,7 +556,8 @@ def main():
     if not many:
         validate_service(module, module.params)
     client = retrying_client(module, "ecs")
-    try:
+
+    def work():
         if many:
             result = ensure_many(module, client)
         else:
@@ -571,12 +566,10 @@ def main():
                 result = ensure_present(module, client, before)
             else:
                 result = ensure_absent(module, client, before)
-    except WaitError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        what = module.params["name"] or ", ".join(item["name"] for item in module.params["services"])
-        module.fail_json_aws(e, msg=f"Failed to manage the ECS service {what}")
-    exit_with(module, result)
+        return result
+
+    what = module.params["name"] or ", ".join(item["name"] for item in module.params["services"] or [])
+    run_module(module, work, f"manage the ECS service {what}")
 
 
 if __name__ == "__main__":

@@ -218,32 +218,27 @@ deregistered:
 
 import copy
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_api import (
-    active_revisions,
-    deregister,
-    describe_definition,
-    describe_definitions,
-    register,
-    retag,
-)
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition import (
     DefinitionError,
     definition_differences,
     desired_definition,
     desired_tags,
     new_revision_tags,
     normalise_definition,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition_api import (
+    active_revisions,
+    deregister,
+    describe_definition,
+    describe_definitions,
+    register,
+    retag,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
 
@@ -411,19 +406,20 @@ def main():
     if module.params["definitions"] is not None and module.params["state"] != "present":
         module.fail_json(msg="definitions (the list form) supports state=present only")
     client = retrying_client(module, "ecs")
-    try:
+
+    def work():
         if module.params["definitions"] is not None:
             result = ensure_many(module, client)
         elif module.params["state"] == "present":
             result = ensure_present(module, client)
         else:
             result = ensure_absent(module, client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        what = module.params["family"] or ", ".join(d["family"] for d in module.params["definitions"])
-        module.fail_json_aws(e, msg=f"Failed to manage the ECS task definition {what}")
-    if result.get("diff") is None:
-        result.pop("diff", None)
-    exit_with(module, result)
+        if result.get("diff") is None:
+            result.pop("diff", None)
+        return result
+
+    what = module.params["family"] or ", ".join(d["family"] for d in module.params["definitions"])
+    run_module(module, work, f"manage the ECS task definition {what}")
 
 
 if __name__ == "__main__":

@@ -124,28 +124,25 @@ logs:
 
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
-    exit_with,
-    retrying_client,
-)
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_api import (
     WaitError,
+    retrying_client,
+    run_module,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition_api import (
     describe_definition,
     retag,
-    run_task,
-    wait_stopped,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_taskdef import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_run import (
     RUN_SUCCEEDED_TAG,
     failure_message,
     log_locations,
     run_outcome,
+)
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_run_api import (
+    run_task,
+    wait_stopped,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_list
 
@@ -261,11 +258,7 @@ def main():
         mutually_exclusive=[("launch_type", "capacity_provider_strategy")],
     )
     client = retrying_client(module, "ecs")
-    try:
-        result = run(module, client)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to run a task of {module.params['task_definition']}")
-    exit_with(module, result)
+    run_module(module, lambda: run(module, client), f"run a task of {module.params['task_definition']}")
 
 
 if __name__ == "__main__":

@@ -117,18 +117,12 @@ replaced:
 replaced_access_point_id: {description: The id of the access point that was replaced., returned: when replaced, type: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
-    WaitError,
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     access_point_differences,
@@ -249,7 +243,8 @@ def main():
             msg=f"creation_info.permissions must be an octal mode such as '0755', not {info['permissions']!r}"
         )
     client = retrying_client(module, "efs")
-    try:
+
+    def work():
         found = find_access_points(client, module.params["file_system_id"], module.params["name"])
         if module.params["state"] == "present":
             if len(found) > 1:
@@ -261,11 +256,9 @@ def main():
             result = ensure_present(module, client, found[0] if found else None)
         else:
             result = ensure_absent(module, client, found)
-    except WaitError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the EFS access point {module.params['name']}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"manage the EFS access point {module.params['name']}")
 
 
 if __name__ == "__main__":

@@ -206,18 +206,12 @@ changes:
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
-    WaitError,
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     create_file_system_request,
@@ -424,17 +418,16 @@ def main():
     validate(module)
     client = retrying_client(module, "efs")
     region = module.region
-    try:
+
+    def work():
         fs = find_file_system(client, module.params["name"])
         if module.params["state"] == "present":
             result = ensure_present(module, client, region, fs)
         else:
             result = ensure_absent(module, client, region, fs)
-    except WaitError as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the EFS file system {module.params['name']}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"manage the EFS file system {module.params['name']}")
 
 
 if __name__ == "__main__":

@@ -46,13 +46,12 @@ access_points:
   elements: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+    retrying_client,
+    run_module,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import normalise_access_point
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import find_file_system, read_state
 
@@ -62,18 +61,20 @@ def main():
         argument_spec=dict(name=dict(type="str", required=True)), supports_check_mode=True
     )
     client = retrying_client(module, "efs")
-    try:
+
+    def work():
         fs = find_file_system(client, module.params["name"])
         if fs is None:
-            module.exit_json(changed=False, exists=False, file_system=None, access_points=[])
+            return dict(changed=False, exists=False, file_system=None, access_points=[])
         state = read_state(client, fs, module.region)
         points = paginate(client, "describe_access_points", FileSystemId=fs["FileSystemId"])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the EFS file system {module.params['name']}")
-    access_points = sorted(
-        (normalise_access_point(ap) for ap in points.get("AccessPoints", [])), key=lambda ap: ap["name"] or ""
-    )
-    module.exit_json(changed=False, exists=True, file_system=state, access_points=access_points)
+        access_points = sorted(
+            (normalise_access_point(ap) for ap in points.get("AccessPoints", [])),
+            key=lambda ap: ap["name"] or "",
+        )
+        return dict(changed=False, exists=True, file_system=state, access_points=access_points)
+
+    run_module(module, work, f"read the EFS file system {module.params['name']}")
 
 
 if __name__ == "__main__":

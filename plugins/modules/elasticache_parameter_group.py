@@ -117,18 +117,13 @@ changes:
     reset: {description: Parameters reset to their defaults., type: list, elements: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     paginate,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache import (
     chunks,
@@ -292,7 +287,8 @@ def main():
     if module.params["parameters"] is not None:
         module.params["parameters"] = {k: parameter_value(v) for k, v in module.params["parameters"].items()}
     client = retrying_client(module, "elasticache")
-    try:
+
+    def work():
         group = find_group(client, module.params["name"].lower())
         if module.params["state"] == "absent":
             result = delete(module, client, group)
@@ -300,9 +296,9 @@ def main():
             result = create(module, client)
         else:
             result = update(module, client, group)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage cache parameter group {module.params['name']}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"manage cache parameter group {module.params['name']}")
 
 
 if __name__ == "__main__":

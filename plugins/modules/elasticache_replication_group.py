@@ -222,22 +222,17 @@ changes:
   sample: [{ModifyReplicationGroup: {CacheNodeType: cache.r7g.xlarge}}]
 """
 
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    WaitError,
     diff_result,
-    exit_with,
+    poll,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache import (
-    WaitError,
     create_request,
     desired_view,
     diff_view,
@@ -246,8 +241,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache im
     normalise_group,
     plan,
     validate,
-    wait_for_group,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache_api import wait_for_group
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_dict
 
 CALL_NAMES = {
@@ -294,17 +289,17 @@ def wait_available(module, client, group_id: str) -> dict:
     try:
         return wait_for_group(client, group_id, module.params["wait_timeout"])
     except WaitError as e:
-        module.fail_json(msg=str(e), status=e.status)
+        module.fail_json(msg=str(e), status=(e.last or {}).get("Status"))
 
 
 def wait_deleted(module, client, group_id: str) -> None:
-    deadline = time.monotonic() + module.params["wait_timeout"]
-    delay = 1.0
-    while describe_group(client, group_id) is not None:
-        if time.monotonic() + delay > deadline:
-            module.fail_json(msg=f"Timed out waiting for replication group {group_id} to be deleted")
-        time.sleep(delay)
-        delay = min(delay * 2, 30.0)
+    poll(
+        lambda: describe_group(client, group_id),
+        lambda group: group is None,
+        module.params["wait_timeout"],
+        f"replication group {group_id} to be deleted",
+        max_delay=30.0,
+    )
 
 
 def resolve_kms_key(module, current: dict | None) -> None:
@@ -431,7 +426,8 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "elasticache")
     group_id = module.params["replication_group_id"]
-    try:
+
+    def work():
         errors = validate({**module.params, "state": "absent"}, None)  # the id, before any call
         current = None if errors else read_group(client, group_id)
         errors = errors or validate(module.params, current)
@@ -442,9 +438,9 @@ def main():
             result = ensure_present(module, client, current)
         else:
             result = ensure_absent(module, client, current)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage replication group {group_id}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"manage replication group {group_id}")
 
 
 if __name__ == "__main__":

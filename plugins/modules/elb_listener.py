@@ -169,17 +169,12 @@ oidc_client_secret_rotated:
   type: bool
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener import (
     SECRET_VERSION_TAG,
@@ -438,20 +433,22 @@ def main():
             "oidc_client_secret_arn instead (the module reads it and never returns it)"
         )
     client = retrying_client(module, "elbv2")
-    try:
+
+    def work():
         found = find_listener(client, module.params["load_balancer_arn"], module.params["port"])
         if module.params["state"] == "present":
             result = ensure_present(module, client, found)
         else:
             result = ensure_absent(module, client, found)
-    except SecretError as e:
-        module.fail_json(msg=f"OIDC client secret: {e}")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(
-            e,
-            msg=f"Failed to manage the listener on port {module.params['port']} of {module.params['load_balancer_arn']}",
-        )
-    exit_with(module, result)
+        return result
+
+    run_module(
+        module,
+        work,
+        f"manage the listener on port {module.params['port']} of {module.params['load_balancer_arn']}",
+        (SecretError,),
+        prefix="OIDC client secret: ",
+    )
 
 
 if __name__ == "__main__":

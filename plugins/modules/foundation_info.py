@@ -104,13 +104,12 @@ route_table_ids:
   sample: {"private": ["rtb-1"], "data": ["rtb-2"]}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+    retrying_client,
+    run_module,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import aliased_key_arns
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
 
@@ -199,11 +198,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = read(module)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the foundation of {module.params['env']}")
-    module.exit_json(changed=False, **result)
+    run_module(
+        module, lambda: dict(changed=False, **read(module)), f"read the foundation of {module.params['env']}"
+    )
 
 
 if __name__ == "__main__":

@@ -128,17 +128,12 @@ key_arns:
   sample: {"alias/airflow-dev-rds": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import kms_keys_api as api
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     retrying_client,
+    run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.kms_keys import (
     CONVERGIBLE_STATES,
@@ -253,13 +248,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = run(module)
-    except ValueError as e:
-        module.fail_json(msg=f"Invalid key policy: {e}")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to converge the KMS keys")
-    exit_with(module, result)
+    run_module(
+        module, lambda: run(module), "converge the KMS keys", (ValueError,), prefix="Invalid key policy: "
+    )
 
 
 if __name__ == "__main__":

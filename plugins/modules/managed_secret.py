@@ -145,7 +145,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     retrying_client,
     run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secrets import SecretError, Secrets
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secret import SecretError
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secret_api import Secrets
 
 SECRET_OPTIONS = dict(
     name=dict(type="str"),

@@ -86,14 +86,13 @@ efs_throughput_mode:
 missing: {description: What was not found, as words., returned: always, type: list, elements: str}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
+    paginate,
+    retrying_client,
+    run_module,
+)
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs_api import find_file_system
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import (
     alias_key_arn,
@@ -183,11 +182,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = read(module)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to find what the monitoring role watches")
-    module.exit_json(changed=False, **result)
+    run_module(module, lambda: dict(changed=False, **read(module)), "find what the monitoring role watches")
 
 
 if __name__ == "__main__":

@@ -57,13 +57,8 @@ arns:
   sample: {"airflow/prod/fernet_key": "arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/prod/fernet_key-AbCdEf"}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client, run_module
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import secrets_under
 
 
@@ -73,21 +68,21 @@ def main():
     )
     prefix = module.params["name_prefix"]
     client = retrying_client(module, "secretsmanager")
-    try:
-        listed = secrets_under(client, prefix)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the secrets under {prefix}")
-    secrets = [
-        {
-            "name": s["Name"],
-            "arn": s["ARN"],
-            "kms_key_id": s.get("KmsKeyId"),
-            "description": s.get("Description"),
-            "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
-        }
-        for s in listed
-    ]
-    module.exit_json(changed=False, secrets=secrets, arns={s["name"]: s["arn"] for s in secrets})
+
+    def work():
+        secrets = [
+            {
+                "name": s["Name"],
+                "arn": s["ARN"],
+                "kms_key_id": s.get("KmsKeyId"),
+                "description": s.get("Description"),
+                "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
+            }
+            for s in secrets_under(client, prefix)
+        ]
+        return dict(changed=False, secrets=secrets, arns={s["name"]: s["arn"] for s in secrets})
+
+    run_module(module, work, f"list the secrets under {prefix}")
 
 
 if __name__ == "__main__":

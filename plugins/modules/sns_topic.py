@@ -91,11 +91,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     paginate,
     retrying_client,
+    run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns_topic import (
     attribute_changes,
     desired_topic,
     normalise_subscriptions,
@@ -103,11 +103,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.sns import (
     subscription_changes,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes, tags_list
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
 
 
 def find_topic_arn(client, name: str) -> str | None:
@@ -200,15 +195,16 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "sns")
-    try:
+
+    def work():
         arn = find_topic_arn(client, module.params["name"])
         if module.params["state"] == "present":
             result = ensure_present(module, client, arn)
         else:
             result = ensure_absent(module, client, arn)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not converge SNS topic {module.params['name']}")
-    exit_with(module, result)
+        return result
+
+    run_module(module, work, f"converge SNS topic {module.params['name']}")
 
 
 if __name__ == "__main__":

@@ -78,19 +78,14 @@ removed:
     dashboards: {description: Dashboard names., type: list, elements: str, returned: always}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    exit_with,
     paginate,
     retrying_client,
+    run_module,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown_extras import (
     present_aliases,
     present_dashboards,
     present_targets,
@@ -153,20 +148,20 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
+
+    def work():
         removed = {
             "kms_aliases": remove_aliases(module, module.params["kms_aliases"]),
             "scalable_targets": remove_targets(module, module.params["scalable_targets"]),
             "dashboards": remove_dashboards(module, module.params["dashboards"]),
         }
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg="Failed to remove the KMS aliases, scalable targets or dashboards")
-    changed = any(removed.values())
-    empty = {kind: [] for kind in removed}
-    result = dict(changed=changed, removed=removed)
-    if changed:
-        result["diff"] = diff_result(removed, empty)
-    exit_with(module, result)
+        changed = any(removed.values())
+        result = dict(changed=changed, removed=removed)
+        if changed:
+            result["diff"] = diff_result(removed, {kind: [] for kind in removed})
+        return result
+
+    run_module(module, work, "remove the KMS aliases, scalable targets or dashboards")
 
 
 if __name__ == "__main__":

@@ -148,20 +148,19 @@ deleted: {description: Service names of the endpoints deleted., returned: always
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
-    WaitError,
     diff_result,
     retrying_client,
     run_module,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoints import (
     client_token,
     create_request,
     desired_view,
     modify_request,
     normalise,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint_api import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoints_api import (
     apply_tags,
     list_endpoints,
     read_endpoints,
@@ -275,7 +274,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = retrying_client(module, "ec2")
     what = f"manage the VPC endpoints of {module.params['vpc_id']}"
-    run_module(module, lambda: converge(module, client), what, (WaitError,))
+    run_module(module, lambda: converge(module, client), what)
 
 
 if __name__ == "__main__":

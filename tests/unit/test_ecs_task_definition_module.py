@@ -10,7 +10,7 @@ import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_taskdef
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_task_definition
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
 from botocore.stub import ANY, Stubber
 
@@ -463,23 +463,27 @@ def _register_keys() -> list[str]:
 
 
 def test_units_and_normalisation():
-    assert ecs_taskdef.cpu_units("1 vCPU") == "1024"
-    assert ecs_taskdef.cpu_units("0.25 vCPU") == "256"
-    assert ecs_taskdef.cpu_units(256) == "256"
-    assert ecs_taskdef.memory_mib("2GB") == "2048"
-    assert ecs_taskdef.memory_mib("0.5 GB") == "512"
-    with pytest.raises(ecs_taskdef.DefinitionError):
-        ecs_taskdef.memory_mib(True)
-    bridge = ecs_taskdef.normalise_container({"name": "a", "portMappings": [{"containerPort": 80}]}, "bridge")
+    assert ecs_task_definition.cpu_units("1 vCPU") == "1024"
+    assert ecs_task_definition.cpu_units("0.25 vCPU") == "256"
+    assert ecs_task_definition.cpu_units(256) == "256"
+    assert ecs_task_definition.memory_mib("2GB") == "2048"
+    assert ecs_task_definition.memory_mib("0.5 GB") == "512"
+    with pytest.raises(ecs_task_definition.DefinitionError):
+        ecs_task_definition.memory_mib(True)
+    bridge = ecs_task_definition.normalise_container(
+        {"name": "a", "portMappings": [{"containerPort": 80}]}, "bridge"
+    )
     assert bridge["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]  # bridge: hostPort dynamic
-    efs = ecs_taskdef.normalise_volume({"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}})
+    efs = ecs_task_definition.normalise_volume(
+        {"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}
+    )
     assert efs["efsVolumeConfiguration"] == {
         "fileSystemId": "fs-1",
         "rootDirectory": "/",
         "transitEncryption": "DISABLED",
         "authorizationConfig": {"iam": "DISABLED"},
     }
-    assert ecs_taskdef.normalise_container(
+    assert ecs_task_definition.normalise_container(
         {"name": "a", "environment": [{"name": "E", "value": ""}]}, "awsvpc"
     )["environment"] == [{"name": "E", "value": ""}]
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_taskdef
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import ecs_task_run
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
 from botocore.stub import ANY, Stubber
 
@@ -115,7 +115,7 @@ def test_run_succeeds_then_is_skipped(module_runner, family, aws_endpoint, net):
         }
     }
     assert writes(aws_endpoint) == ["RunTask", "TagResource"]
-    assert tags_of(net, arn)[ecs_taskdef.RUN_SUCCEEDED_TAG] == ran["task_arn"]
+    assert tags_of(net, arn)[ecs_task_run.RUN_SUCCEEDED_TAG] == ran["task_arn"]
     task = net["ecs"].describe_tasks(cluster=CLUSTER, tasks=[ran["task_arn"]])["tasks"][0]
     assert task["startedBy"] == "pathwai.airflow_ecs"
     assert task["lastStatus"] == "STOPPED"
@@ -130,7 +130,7 @@ def test_run_succeeds_then_is_skipped(module_runner, family, aws_endpoint, net):
     aws_endpoint.reset_calls()
     assert module_runner("ecs_task_definition", migrate_definition(family))["changed"] is False
     assert writes(aws_endpoint) == []
-    assert ecs_taskdef.RUN_SUCCEEDED_TAG in tags_of(net, arn)
+    assert ecs_task_run.RUN_SUCCEEDED_TAG in tags_of(net, arn)
 
 
 def test_a_new_revision_runs_again(module_runner, family, aws_endpoint, net):
@@ -138,13 +138,13 @@ def test_a_new_revision_runs_again(module_runner, family, aws_endpoint, net):
     first = module_runner("ecs_task_run", run_args(net, first_arn))
     second_arn = register(module_runner, family, image_tag="3.1.9")
     assert second_arn != first_arn
-    assert ecs_taskdef.RUN_SUCCEEDED_TAG not in tags_of(net, second_arn)
+    assert ecs_task_run.RUN_SUCCEEDED_TAG not in tags_of(net, second_arn)
     aws_endpoint.reset_calls()
     second = module_runner("ecs_task_run", run_args(net, second_arn))
     assert second["changed"] is True and second["task_arn"] != first["task_arn"]
     assert writes(aws_endpoint) == ["RunTask", "TagResource"]
-    assert tags_of(net, second_arn)[ecs_taskdef.RUN_SUCCEEDED_TAG] == second["task_arn"]
-    assert tags_of(net, first_arn)[ecs_taskdef.RUN_SUCCEEDED_TAG] == first["task_arn"]
+    assert tags_of(net, second_arn)[ecs_task_run.RUN_SUCCEEDED_TAG] == second["task_arn"]
+    assert tags_of(net, first_arn)[ecs_task_run.RUN_SUCCEEDED_TAG] == first["task_arn"]
 
 
 def test_once_per_revision_false_runs_every_time(module_runner, family, net):
@@ -347,5 +347,5 @@ def test_timeout_leaves_the_task_running(module_runner, stubbed_ecs):
     stubbed_ecs.add_response("describe_tasks", {"tasks": [task("RUNNING")]})
     with pytest.raises(Exception) as failed:
         module_runner("ecs_task_run", {**STUB_ARGS, "wait_timeout": 0})
-    assert "still RUNNING after 0 s; it was left running" in failed.value.result["msg"]
+    assert "timed out after 0 s (still RUNNING); it was left running" in failed.value.result["msg"]
     assert failed.value.result["task_arn"] == TASK_ARN

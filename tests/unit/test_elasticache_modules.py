@@ -12,7 +12,8 @@ import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import elasticache as ec
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import retrying_client
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import elasticache_api
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import WaitError, retrying_client
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from conftest import ModuleFailed
@@ -503,7 +504,7 @@ def test_wait_polls_through_modifying_with_growing_delays(stubbed):
     for status in ("modifying", "modifying", "snapshotting", "available"):
         stubber.add_response("describe_replication_groups", _group(status), {"ReplicationGroupId": GROUP_ID})
     slept = []
-    group = ec.wait_for_group(client, GROUP_ID, timeout=600, sleep=slept.append)
+    group = elasticache_api.wait_for_group(client, GROUP_ID, timeout=600, sleep=slept.append)
     assert group["Status"] == "available"
     assert slept == [1.0, 2.0, 4.0]
 
@@ -516,10 +517,10 @@ def test_wait_times_out_with_last_status(stubbed):
             "describe_replication_groups", _group("modifying"), {"ReplicationGroupId": GROUP_ID}
         )
     slept = []
-    with pytest.raises(ec.WaitError) as raised:
-        ec.wait_for_group(client, GROUP_ID, timeout=10, sleep=slept.append, clock=clock)
-    assert raised.value.status == "modifying"
-    assert "Timed out after 10 s" in str(raised.value)
+    with pytest.raises(WaitError) as raised:
+        elasticache_api.wait_for_group(client, GROUP_ID, timeout=10, sleep=slept.append, clock=clock)
+    assert raised.value.last["Status"] == "modifying"
+    assert "timed out after 10 s (last status: modifying)" in str(raised.value)
     assert slept == [1.0, 2.0]  # never beyond the deadline
 
 
@@ -539,4 +540,4 @@ def test_throttling_is_retried(stubbed):
         },
         {"ReplicationGroupId": GROUP_ID},
     )
-    assert ec.wait_for_group(client, GROUP_ID, timeout=60)["Status"] == "available"
+    assert elasticache_api.wait_for_group(client, GROUP_ID, timeout=60)["Status"] == "available"

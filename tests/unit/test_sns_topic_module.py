@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import sns as sns_utils
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import sns_topic as sns_utils
 from conftest import ModuleFailed
 
 EMAIL = {"protocol": "email", "endpoint": "oncall@example.com"}

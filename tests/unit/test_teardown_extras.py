@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown_extras import (
     present_aliases,
     present_targets,
 )

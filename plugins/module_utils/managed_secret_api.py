@@ -1,6 +1,7 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""pathwai.airflow_ecs.managed_secret's convergence, for one secret or a list of them.
+"""pathwai.airflow_ecs.managed_secret's convergence, for one secret or a list of them (the Secrets
+Manager and KMS calls; ``managed_secret`` composes values and shapes results).
 
 Reads are batched: one paginated ListSecrets (by the names' common prefix) gives every secret's
 metadata in the list form (DescribeSecret in the single form), and a secret's value is read with
@@ -18,29 +19,14 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     paginate,
     retrying_client,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.secret_values import (
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secret import (
+    SecretError,
     generate,
     render,
     secret_names,
+    view,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tag_changes
-
-
-class SecretError(Exception):
-    """A secret cannot be converged (missing source, bad template, pending deletion...)."""
-
-
-def view(meta: dict | None, value_state: str) -> dict:
-    if not meta:
-        return {}
-    return {
-        "arn": meta["ARN"],
-        "name": meta["Name"],
-        "description": meta.get("Description", ""),
-        "kms_key_id": meta.get("KmsKeyId"),
-        "tags": {t["Key"]: t["Value"] for t in meta.get("Tags", [])},
-        "value": value_state,
-    }
 
 
 class Secrets:

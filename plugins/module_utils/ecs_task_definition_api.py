@@ -1,14 +1,12 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""ECS task definitions and one-off tasks: boto3 calls (with retries) and the wait for a task to stop.
+"""ECS task definitions: boto3 calls (with retries).
 
 Every function takes a client from ``common.retrying_client`` (calls pass ``aws_retry=True``).
 """
 
 from __future__ import annotations
 
-import random
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
@@ -18,14 +16,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict, tags_list
 
 NOT_FOUND = "Unable to describe task definition"
-
-
-class WaitError(Exception):
-    """A task did not stop in time."""
-
-    def __init__(self, message: str, task: dict | None):
-        super().__init__(message)
-        self.task = task
 
 
 def describe_definition(client, task_definition: str) -> tuple[dict | None, dict]:
@@ -79,37 +69,3 @@ def retag(client, arn: str, to_set: dict, to_remove: list) -> None:
         client.untag_resource(resourceArn=arn, tagKeys=to_remove, aws_retry=True)
     if to_set:
         client.tag_resource(resourceArn=arn, tags=tags_list(to_set, lower=True), aws_retry=True)
-
-
-def run_task(client, request: dict) -> dict:
-    """RunTask: {tasks: [...], failures: [...]} as AWS answered."""
-    return client.run_task(aws_retry=True, **request)
-
-
-def describe_task(client, cluster: str, task_arn: str) -> dict | None:
-    found = client.describe_tasks(cluster=cluster, tasks=[task_arn], aws_retry=True)
-    tasks = found.get("tasks") or []
-    return tasks[0] if tasks else None
-
-
-def wait_stopped(
-    client,
-    cluster: str,
-    task_arn: str,
-    timeout: float,
-    interval: float,
-    sleep=time.sleep,
-    clock=time.monotonic,
-) -> dict:
-    """Poll DescribeTasks every ``interval`` s (+/- 20 % jitter) until the task is STOPPED."""
-    deadline = clock() + timeout
-    task = None
-    while True:
-        task = describe_task(client, cluster, task_arn) or task
-        if task and task.get("lastStatus") == "STOPPED":
-            return task
-        delay = interval * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
-        if clock() + delay > deadline:
-            status = (task or {}).get("lastStatus", "unknown")
-            raise WaitError(f"ECS task {task_arn} is still {status} after {timeout:g} s", task)
-        sleep(delay)

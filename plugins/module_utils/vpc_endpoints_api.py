@@ -1,14 +1,14 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""VPC endpoints: the EC2 calls shared by vpc_endpoint and vpc_endpoints (reads, tags, waits)."""
+"""VPC endpoints: the EC2 calls of vpc_endpoints (reads, tags, waits)."""
 
 from __future__ import annotations
 
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import WaitError, paginate
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoint import LIVE_STATES
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate, poll
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.vpc_endpoints import LIVE_STATES
 
 _LIVE = {s.lower() for s in LIVE_STATES}
 
@@ -45,24 +45,26 @@ def wait_available(client, endpoint_ids: list[str], timeout: float, sleep=time.s
     """Poll all ``endpoint_ids`` together (one describe per round) until every one is available.
 
     Returns id -> endpoint. Raises WaitError naming the endpoints that failed or are late."""
-    deadline = time.monotonic() + timeout
-    delay = 1.0
-    while True:
-        found = read_endpoints(client, endpoint_ids)
-        states = {i: (found.get(i) or {}).get("State", "").lower() for i in endpoint_ids}
-        failed = sorted(i for i, s in states.items() if s == "failed")
-        if failed:
-            raise WaitError(f"VPC endpoint(s) {', '.join(failed)} entered state failed")
-        waiting = sorted(i for i, s in states.items() if s != "available")
-        if not waiting:
-            return found
-        if time.monotonic() + delay > deadline:
-            raise WaitError(
-                f"Timed out after {timeout} s waiting for VPC endpoint(s) {', '.join(waiting)} "
-                "to become available"
-            )
-        sleep(delay)
-        delay = min(delay * 2, 15.0)
+
+    def states(found: dict) -> dict:
+        return {i: (found.get(i) or {}).get("State", "").lower() for i in endpoint_ids}
+
+    def named(found: dict, wanted) -> str:
+        return ", ".join(sorted(i for i, state in states(found).items() if wanted(state)))
+
+    return poll(
+        lambda: read_endpoints(client, endpoint_ids),
+        lambda found: all(state == "available" for state in states(found).values()),
+        timeout,
+        "VPC endpoint(s) to become available",
+        failed=lambda found: "failed" in states(found).values(),
+        sleep=sleep,
+        describe=lambda found: (
+            f"failed: {named(found, lambda s: s == 'failed')}"
+            if "failed" in states(found).values()
+            else f"waiting for {named(found, lambda s: s != 'available')}"
+        ),
+    )
 
 
 def apply_tags(client, endpoint_id: str, to_set: dict, to_remove: list) -> None:

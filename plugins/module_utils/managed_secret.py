@@ -1,6 +1,7 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""Secret values that never pass through Ansible: generated once, or composed from other secrets.
+"""managed_secret's pure part: values that never pass through Ansible (generated once, or composed
+from other secrets) and the value-free view of a secret its results and diffs show.
 
 A template is a string with placeholders:
   ``${secret:NAME}``           the value of secret NAME (same account and region)
@@ -66,3 +67,20 @@ def render(template: str, secret_values: dict[str, str], values: dict[str, str])
         return text
 
     return PLACEHOLDER.sub(fill, template)
+
+
+class SecretError(Exception):
+    """A secret cannot be converged (missing source, bad template, pending deletion...)."""
+
+
+def view(meta: dict | None, value_state: str) -> dict:
+    if not meta:
+        return {}
+    return {
+        "arn": meta["ARN"],
+        "name": meta["Name"],
+        "description": meta.get("Description", ""),
+        "kms_key_id": meta.get("KmsKeyId"),
+        "tags": {t["Key"]: t["Value"] for t in meta.get("Tags", [])},
+        "value": value_state,
+    }
