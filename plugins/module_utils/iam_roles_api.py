@@ -71,3 +71,17 @@ def apply_plan(client, new_role_client, want: dict, changes: dict) -> None:
         client.untag_role(RoleName=name, TagKeys=changes["untag"], aws_retry=True)
     if changes.get("tag"):
         client.tag_role(RoleName=name, Tags=tags_list(changes["tag"]), aws_retry=True)
+
+
+def delete_role(client, name: str, have: dict) -> None:
+    """DeleteRole once nothing is attached to the role any more (IAM's DeleteConflict otherwise)."""
+    for policy in have["inline_policies"]:
+        client.delete_role_policy(RoleName=name, PolicyName=policy, aws_retry=True)
+    for arn in have["managed_policy_arns"]:
+        client.detach_role_policy(RoleName=name, PolicyArn=arn, aws_retry=True)
+    profiles = paginate(client, "list_instance_profiles_for_role", RoleName=name)["InstanceProfiles"]
+    for profile in profiles:
+        client.remove_role_from_instance_profile(
+            InstanceProfileName=profile["InstanceProfileName"], RoleName=name, aws_retry=True
+        )
+    client.delete_role(RoleName=name, aws_retry=True)

@@ -15,7 +15,7 @@ description:
     in a default the task did not spell out (for example C(rootDirectory) C(/) of an EFS volume, a health
     check's C(interval)), so every service redeploys on every run; and it ignores changes of the task-level
     C(cpu) and C(memory), so a resize never happens.
-  - Both sides are compared in one canonical form (C(plugins/module_utils/ecs_taskdef.py)) - read-only fields
+  - Both sides are compared in one canonical form (C(plugins/module_utils/ecs_task_definition.py)) - read-only fields
     dropped; the defaults AWS fills in (container C(cpu) 0, C(essential) true, port mappings' C(hostPort) and
     C(protocol), health-check C(interval)/C(timeout)/C(retries), EFS C(rootDirectory)/C(transitEncryption)/C(iam))
     filled in on both sides; empty lists and false booleans removed; C(environment) and C(secrets) sorted by

@@ -139,7 +139,6 @@ deleted:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
-    paginate,
     retrying_client,
     run_module,
 )
@@ -152,22 +151,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles impo
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles_api import (
     apply_plan,
     create_role,
+    delete_role,
     read_role,
 )
-
-
-def delete_role(client, name: str, have: dict) -> None:
-    """DeleteRole once nothing is attached to the role any more (IAM's DeleteConflict otherwise)."""
-    for policy in have["inline_policies"]:
-        client.delete_role_policy(RoleName=name, PolicyName=policy, aws_retry=True)
-    for arn in have["managed_policy_arns"]:
-        client.detach_role_policy(RoleName=name, PolicyArn=arn, aws_retry=True)
-    profiles = paginate(client, "list_instance_profiles_for_role", RoleName=name)["InstanceProfiles"]
-    for profile in profiles:
-        client.remove_role_from_instance_profile(
-            InstanceProfileName=profile["InstanceProfileName"], RoleName=name, aws_retry=True
-        )
-    client.delete_role(RoleName=name, aws_retry=True)
 
 
 def remove(module, client) -> tuple[list, dict]:
