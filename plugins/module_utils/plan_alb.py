@@ -33,7 +33,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     subnet_id,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 CERTIFICATE_ID = "AlbCertificate"
 HTTPS_LISTENER_ID = "AlbListenerHttps"
@@ -236,10 +236,6 @@ def alb_policies(v: dict) -> list[dict]:
 # ---- Terraform (hashicorp/aws v5) ----
 
 
-def _tf_tags(props: dict) -> dict:
-    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
-
-
 def _attributes(items: list | None) -> dict:
     return {a["Key"]: a["Value"] for a in items or []}
 
@@ -271,7 +267,7 @@ def tf_load_balancer(res: dict) -> list:
         "enable_http2": _flag(attrs.get("routing.http2.enabled")),
         "drop_invalid_header_fields": _flag(attrs.get("routing.http.drop_invalid_header_fields.enabled")),
         "desync_mitigation_mode": attrs.get("routing.http.desync_mitigation_mode"),
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     if "access_logs.s3.enabled" in attrs:
         values["access_logs"] = [
@@ -306,7 +302,7 @@ def tf_target_group(res: dict) -> list:
         "vpc_id": tf_ref(props.get("VpcId")),
         "deregistration_delay": attrs.get("deregistration_delay.timeout_seconds"),
         "health_check": [_drop_none(health)],
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     if "stickiness.enabled" in attrs:
         values["stickiness"] = [
@@ -392,7 +388,7 @@ def tf_listener(res: dict) -> list:
         "ssl_policy": props.get("SslPolicy"),
         "certificate_arn": tf_ref(certificates[0].get("CertificateArn"), "arn") if certificates else None,
         "default_action": [tf_action(a) for a in props.get("DefaultActions") or []],
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     return [("aws_lb_listener", "", _drop_none(values))]
 
@@ -431,7 +427,7 @@ def tf_listener_rule(res: dict) -> list:
         "priority": props.get("Priority"),
         "action": [tf_action(a) for a in props.get("Actions") or []],
         "condition": [_tf_condition(c) for c in props.get("Conditions") or []],
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     return [("aws_lb_listener_rule", "", _drop_none(values))]
 
@@ -442,7 +438,7 @@ def tf_certificate(res: dict) -> list:
         "domain_name": props.get("DomainName"),
         "subject_alternative_names": props.get("SubjectAlternativeNames"),
         "validation_method": props.get("ValidationMethod"),
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     if props.get("CertificateTransparencyLoggingPreference"):
         values["options"] = [

@@ -37,7 +37,11 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.iam_roles impo
 
 # The DAGs file system and its access point are the data layer's.
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import ACCESS_POINT_ID, EFS_ID
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import link_physical_ids, tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
+    link_physical_ids,
+    tf_ref,
+    tf_tags,
+)
 
 LOG_SERVICES, TASK_SERVICES = cf.LOG_SERVICES, cf.TASK_SERVICES
 KEY_PURPOSES = ("logs", "s3", "secrets")
@@ -433,10 +437,6 @@ def compute_resources(v: dict) -> list[dict]:
 # ---- Terraform (hashicorp/aws v5) ------------------------------------------------------------
 
 
-def _tags(props: dict) -> dict:
-    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
-
-
 def _flat(value):
     """A reference inside a JSON document Terraform renders as a string: its logical id."""
     if isinstance(value, dict) and "Ref" in value:
@@ -468,7 +468,7 @@ def tf_log_group(res: dict) -> list:
         "retention_in_days": p.get("RetentionInDays", 0),
         "skip_destroy": False,
         "log_group_class": p.get("LogGroupClass", "STANDARD"),
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_cloudwatch_log_group", "", values)]
 
@@ -509,7 +509,7 @@ def tf_cluster(res: dict) -> list:
         "setting": [{"name": s["Name"], "value": s["Value"]} for s in p.get("ClusterSettings") or []],
         "configuration": configuration,
         "service_connect_defaults": [],
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     blocks = [("aws_ecs_cluster", "", cluster)]
     if p.get("CapacityProviders") or p.get("DefaultCapacityProviderStrategy"):
@@ -539,7 +539,7 @@ def tf_role(res: dict) -> list:
         "max_session_duration": p.get("MaxSessionDuration", 3600),
         "force_detach_policies": False,
         "permissions_boundary": p.get("PermissionsBoundary"),
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     blocks = [("aws_iam_role", "", role)]
     for index, policy in enumerate(p.get("Policies") or []):
@@ -610,7 +610,7 @@ def tf_task_definition(res: dict) -> list:
         "pid_mode": p.get("PidMode"),
         "ipc_mode": p.get("IpcMode"),
         "skip_destroy": False,
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_ecs_task_definition", "", values)]
 
@@ -664,7 +664,7 @@ def tf_service(res: dict) -> list:
         "enable_ecs_managed_tags": p.get("EnableECSManagedTags", False),
         "propagate_tags": p.get("PropagateTags"),
         "health_check_grace_period_seconds": p.get("HealthCheckGracePeriodSeconds"),
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_ecs_service", "", values)]
 
@@ -678,7 +678,7 @@ def tf_scalable_target(res: dict) -> list:
         "scalable_dimension": p.get("ScalableDimension"),
         "service_namespace": p.get("ServiceNamespace"),
         "role_arn": tf_ref(p.get("RoleARN"), "arn"),
-        "tags": _tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_appautoscaling_target", "", values)]
 

@@ -47,7 +47,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     subnet_id,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 # Ids AWS assigns at creation, unknown before the first run: a plan names them by these
 # well-formed placeholders inside policy documents (which need concrete ARNs).
@@ -469,10 +469,6 @@ def data_policies(v: dict) -> list[dict]:
 # ---------------------------------------------------------------- Terraform (hashicorp/aws v5)
 
 
-def _tf_tags(tag_list) -> dict:
-    return {t["Key"]: t["Value"] for t in tag_list or []}
-
-
 def _present(values: dict) -> dict:
     """Drop what a (live) resource does not carry: converters tolerate absent properties."""
     return {k: val for k, val in values.items() if val is not None}
@@ -494,7 +490,7 @@ def _db_subnet_group(res: dict) -> list:
         "name": p.get("DBSubnetGroupName"),
         "description": p.get("DBSubnetGroupDescription"),
         "subnet_ids": tf_ref(p.get("SubnetIds")),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_db_subnet_group", "", _present(values))]
 
@@ -510,7 +506,7 @@ def _db_parameter_group(res: dict) -> list:
             {"name": k, "value": str(val), "apply_method": "immediate"}
             for k, val in sorted(parameters.items())
         ],
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_db_parameter_group", "", _present(values))]
 
@@ -552,7 +548,7 @@ def _db_instance(res: dict) -> list:
         "auto_minor_version_upgrade": bool(p.get("AutoMinorVersionUpgrade", True)),
         "iam_database_authentication_enabled": bool(p.get("EnableIAMDatabaseAuthentication", False)),
         "monitoring_interval": _int(p.get("MonitoringInterval", 0)),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_db_instance", "", _present(values))]
 
@@ -563,7 +559,7 @@ def _cache_subnet_group(res: dict) -> list:
         "name": p.get("CacheSubnetGroupName"),
         "description": p.get("Description"),
         "subnet_ids": tf_ref(p.get("SubnetIds")),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_elasticache_subnet_group", "", _present(values))]
 
@@ -577,7 +573,7 @@ def _cache_parameter_group(res: dict) -> list:
         "parameter": [
             {"name": k, "value": str(val)} for k, val in sorted((p.get("Properties") or {}).items())
         ],
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_elasticache_parameter_group", "", _present(values))]
 
@@ -606,14 +602,14 @@ def _replication_group(res: dict) -> list:
         "snapshot_window": p.get("SnapshotWindow"),
         "maintenance_window": p.get("PreferredMaintenanceWindow"),
         "auto_minor_version_upgrade": str(p.get("AutoMinorVersionUpgrade", True)).lower(),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_elasticache_replication_group", "", _present(values))]
 
 
 def _file_system(res: dict) -> list:
     p = res["properties"]
-    tag_map = _tf_tags(p.get("FileSystemTags"))
+    tag_map = tf_tags(p.get("FileSystemTags"))
     values = {
         "creation_token": tag_map.get("Name"),
         "encrypted": bool(p.get("Encrypted", False)),
@@ -692,7 +688,7 @@ def _access_point(res: dict) -> list:
                 ),
             }
         ],
-        "tags": _tf_tags(p.get("AccessPointTags")),
+        "tags": tf_tags(p.get("AccessPointTags")),
     }
     return [("aws_efs_access_point", "", _present(values))]
 
@@ -701,7 +697,7 @@ def _bucket(res: dict) -> list:
     """aws_s3_bucket and, as provider v4+ splits them, its configuration resources."""
     p = res["properties"]
     this = tf_ref(ref(res["id"]))
-    out = [("aws_s3_bucket", "", _present({"bucket": p.get("BucketName"), "tags": _tf_tags(p.get("Tags"))}))]
+    out = [("aws_s3_bucket", "", _present({"bucket": p.get("BucketName"), "tags": tf_tags(p.get("Tags"))}))]
     rules = (p.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
     if rules:
         sse = [
@@ -813,7 +809,7 @@ def _secret(res: dict) -> list:
         "name": p.get("Name"),
         "description": p.get("Description"),
         "kms_key_id": tf_ref(p.get("KmsKeyId"), "arn"),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_secretsmanager_secret", "", _present(values))]
 
@@ -824,7 +820,7 @@ def _log_group(res: dict) -> list:
         "name": p.get("LogGroupName"),
         "kms_key_id": tf_ref(p.get("KmsKeyId"), "arn"),
         "retention_in_days": _int(p.get("RetentionInDays")),
-        "tags": _tf_tags(p.get("Tags")),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_cloudwatch_log_group", "", _present(values))]
 

@@ -21,7 +21,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network import route_table_id
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 
 def endpoint_id(service: str) -> str:
@@ -83,7 +83,7 @@ def _endpoint(res: dict) -> list:
         "route_table_ids": tf_ref(p.get("RouteTableIds")),
         "private_dns_enabled": p.get("PrivateDnsEnabled", False),
         "policy": json.dumps(policy) if isinstance(policy, dict) else policy,
-        "tags": {t["Key"]: t["Value"] for t in p.get("Tags") or []},
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_vpc_endpoint", "", {k: val for k, val in values.items() if val is not None})]
 

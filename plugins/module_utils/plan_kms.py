@@ -18,7 +18,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     resource,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 
 def _specs(v: dict) -> list[tuple[str, dict]]:
@@ -77,7 +77,7 @@ def _key(res: dict) -> list:
         "key_usage": p.get("KeyUsage", "ENCRYPT_DECRYPT"),
         "customer_master_key_spec": p.get("KeySpec", "SYMMETRIC_DEFAULT"),
         "is_enabled": p.get("Enabled", True),
-        "tags": {t["Key"]: t["Value"] for t in p.get("Tags") or []},
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_kms_key", "", values)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_task_definition import READ_ONLY
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import (
     Live,
     pascal,
@@ -24,18 +25,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     task_definition_id,
 )
 
-# Read-only fields of DescribeTaskDefinition that are not CloudFormation properties.
-_TASK_READ_ONLY = (
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-    "tags",
-)
+# Read-only fields of DescribeTaskDefinition (and its tags) are not CloudFormation properties.
+_TASK_READ_ONLY = (*READ_ONLY, "tags")
 
 
 def scalable_target_id(service: str) -> str:

@@ -29,7 +29,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     sg_rule_id,
     subnet_id,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 VPN_GATEWAY_ID = "IdpVpnGateway"
 
@@ -280,23 +280,19 @@ def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
 # or internet gateway (the network role refuses them) nor, yet, a flow log; a deployed VPC may.
 
 
-def _tf_tags(props: dict) -> dict:
-    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
-
-
 def tf_nat_gateway(res: dict) -> list:
     p = res["properties"]
     values = {
         "subnet_id": tf_ref(p.get("SubnetId")),
         "allocation_id": p.get("AllocationId"),
         "connectivity_type": p.get("ConnectivityType", "public"),
-        "tags": _tf_tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_nat_gateway", "", {k: v for k, v in values.items() if v is not None})]
 
 
 def tf_internet_gateway(res: dict) -> list:
-    return [("aws_internet_gateway", "", {"tags": _tf_tags(res["properties"])})]
+    return [("aws_internet_gateway", "", {"tags": tf_tags(res["properties"].get("Tags"))})]
 
 
 def tf_gateway_attachment(res: dict) -> list:
@@ -319,7 +315,7 @@ def tf_flow_log(res: dict) -> list:
         "log_group_name": p.get("LogGroupName"),
         "iam_role_arn": p.get("DeliverLogsPermissionArn"),
         "max_aggregation_interval": p.get("MaxAggregationInterval"),
-        "tags": _tf_tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
 

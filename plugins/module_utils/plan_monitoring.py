@@ -45,6 +45,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
     link_physical_ids,
     tf_ref,
+    tf_tags,
 )
 
 TOPIC_POLICY_ID = "AlertTopicPolicy"
@@ -287,10 +288,6 @@ def monitoring_policies(v: dict) -> list[dict]:
 # ---- Terraform (hashicorp/aws v5) ----
 
 
-def _tf_tags(props: dict) -> dict:
-    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
-
-
 def _drop_none(values: dict) -> dict:
     return {k: val for k, val in values.items() if val is not None}
 
@@ -308,7 +305,7 @@ def tf_topic(res: dict) -> list:
         "display_name": props.get("DisplayName"),
         "kms_master_key_id": tf_ref(props.get("KmsMasterKeyId"), "arn"),
         "fifo_topic": props.get("FifoTopic"),
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     return [("aws_sns_topic", "", _drop_none(values))]
 
@@ -372,7 +369,7 @@ def tf_alarm(res: dict) -> list:
         "insufficient_data_actions": tf_ref(props.get("InsufficientDataActions") or [], "arn"),
         "actions_enabled": props.get("ActionsEnabled", True),
         "unit": props.get("Unit"),
-        "tags": _tf_tags(props),
+        "tags": tf_tags(props.get("Tags")),
     }
     return [("aws_cloudwatch_metric_alarm", "", _drop_none(values))]
 

@@ -25,7 +25,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     subnet_id,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 VGW_ID = "IdpVpnGateway"
 # The region's AWS-managed S3 prefix list: the role looks its id up by name at apply time; the plan
@@ -180,17 +180,13 @@ def network_policies(v: dict) -> list[dict]:
 # --- Terraform (hashicorp/aws v5) -------------------------------------------------------------
 
 
-def _tf_tags(props: dict) -> dict:
-    return {t["Key"]: t["Value"] for t in props.get("Tags") or []}
-
-
 def _vpc(res: dict) -> list:
     p = res["properties"]
     values = {
         "cidr_block": p.get("CidrBlock"),
         "enable_dns_support": p.get("EnableDnsSupport", True),
         "enable_dns_hostnames": p.get("EnableDnsHostnames", False),
-        "tags": _tf_tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     # The role empties the VPC's default security group (CIS 5.4): no rule in either direction.
     default_sg = {"vpc_id": tf_ref({"Ref": res["id"]}), "ingress": [], "egress": []}
@@ -204,7 +200,7 @@ def _subnet(res: dict) -> list:
         "cidr_block": p.get("CidrBlock"),
         "availability_zone": p.get("AvailabilityZone"),
         "map_public_ip_on_launch": p.get("MapPublicIpOnLaunch", False),
-        "tags": _tf_tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_subnet", "", values)]
 
@@ -217,7 +213,7 @@ def _association(res: dict) -> list:
 
 def _route_table(res: dict) -> list:
     p = res["properties"]
-    return [("aws_route_table", "", {"vpc_id": tf_ref(p.get("VpcId")), "tags": _tf_tags(p)})]
+    return [("aws_route_table", "", {"vpc_id": tf_ref(p.get("VpcId")), "tags": tf_tags(p.get("Tags"))})]
 
 
 def _route(res: dict) -> list:
@@ -235,7 +231,7 @@ def _route(res: dict) -> list:
 
 def _vgw(res: dict) -> list:
     p = res["properties"]
-    return [("aws_vpn_gateway", "", {"type": p.get("Type"), "tags": _tf_tags(p)})]
+    return [("aws_vpn_gateway", "", {"type": p.get("Type"), "tags": tf_tags(p.get("Tags"))})]
 
 
 def _vgw_attachment(res: dict) -> list:
@@ -250,7 +246,7 @@ def _security_group(res: dict) -> list:
         "name": p.get("GroupName"),
         "description": p.get("GroupDescription"),
         "vpc_id": tf_ref(p.get("VpcId")),
-        "tags": _tf_tags(p),
+        "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_security_group", "", group)]
 

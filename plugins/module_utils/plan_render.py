@@ -52,6 +52,11 @@ def tf_ref(value, attribute: str = "id"):
     return value
 
 
+def tf_tags(tag_list) -> dict:
+    """CloudFormation's tag list as Terraform's ``tags`` map."""
+    return {t["Key"]: t["Value"] for t in tag_list or []}
+
+
 def _resolve(value, addresses: dict[str, str]):
     """(values, after_unknown, expressions) for one value tree."""
     if isinstance(value, dict) and _REF in value:
