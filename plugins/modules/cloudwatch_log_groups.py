@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cloudwatch_log_groups
 short_description: Converge a list of CloudWatch Logs log groups (KMS key, retention, tags) in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Ensures every log group of O(log_groups) exists, encrypted with its KMS key, with its retention and
     its tags. Log groups not listed are never changed.

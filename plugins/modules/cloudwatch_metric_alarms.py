@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cloudwatch_metric_alarms
 short_description: Converge a list of CloudWatch metric alarms in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates or updates every single-metric CloudWatch alarm in O(alarms), and optionally deletes the alarms whose
     name starts with O(name_prefix) that are not in the list.

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: compute_dependencies_info
 short_description: Find, in one read-only run, the secrets, DAGs file system, ALB and target group ECS tasks use
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns what the compute role builds its task definitions and services from, besides the foundation
     (M(pathwai.airflow_ecs.foundation_info)) - the ARNs of the secrets under a name prefix (names and ARNs only,

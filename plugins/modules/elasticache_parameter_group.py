@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: elasticache_parameter_group
 short_description: Manage an ElastiCache cache parameter group (any family, redis7 and valkey included)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes one ElastiCache cache parameter group and sets its parameters.
   - Written because M(community.aws.elasticache_parameter_group) stops at the C(redis6.x) families,

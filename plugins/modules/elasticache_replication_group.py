@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: elasticache_replication_group
 short_description: Manage an ElastiCache Redis/Valkey replication group (cluster mode disabled)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes one ElastiCache replication group with cluster mode disabled (one node
     group of a primary and O(replicas_per_node_group) read replicas), with TLS, AUTH, at-rest encryption

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: iam_roles
 short_description: Converge a list of IAM roles (trust, inline and managed policies, tags) in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Ensures every role of O(roles) exists with exactly the given trust policy, description, inline
     policies (others are deleted), attached managed policies (others are detached) and tags (others

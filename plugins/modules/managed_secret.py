@@ -41,7 +41,7 @@ options:
       - Mutually exclusive with the single-secret options.
     type: list
     elements: dict
-    version_added: 0.2.0
+    version_added: 0.1.0
   state:
     description: Whether the secret should exist.
     type: str

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: monitoring_targets_info
 short_description: Find what the monitoring role alarms on and notifies through, in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Finds, by the names and tags the other roles give them, the KMS key of the alert topic, the worker's step
     scaling policies, the ALB and its api-server target group, the metadata database, the Redis nodes of the

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: plan_gate
 short_description: Judge a rendered plan with cfn-lint, Checkov, parliament and the seed's Rego before any AWS call
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs the rulebooks AWS users already rely on over the plan of one environment, rendered twice (as a
     CloudFormation template and as the JSON of C(terraform show -json)) plus every IAM policy document in

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: vpc_endpoints
 short_description: Converge every VPC endpoint of a VPC (interface and gateway) in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes a list of VPC endpoints of one VPC, each identified by its service name
     (subnets, security groups, route tables, private DNS, policy and tags brought back with one

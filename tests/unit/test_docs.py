@@ -82,3 +82,17 @@ def test_argument_specs_document_every_default():
         if missing:
             undocumented[role.name] = missing
     assert undocumented == {}, f"defaults without an argument_specs option and description: {undocumented}"
+
+
+def test_no_module_claims_a_release_after_the_collections():
+    """``version_added`` (the module's and its options') is never later than galaxy.yml's version."""
+    from packaging.version import Version
+
+    release = Version(yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"])
+    names = [f"pathwai.airflow_ecs.{p.stem}" for p in sorted((ROOT / "plugins/modules").glob("*.py"))]
+    late = []
+    for name, entry in _doc("module", names).items():
+        found = [entry["doc"].get("version_added")]
+        found += [o.get("version_added") for o in (entry["doc"].get("options") or {}).values()]
+        late += [f"{name}: {v}" for v in found if v and Version(str(v)) > release]
+    assert late == [], late
