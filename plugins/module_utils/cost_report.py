@@ -84,6 +84,8 @@ def markdown(report: dict) -> str:
     out += [f"| {layer} | {_money(total)} |" for layer, total in report["layers"].items()]
     out += [f"| **total** | **{_money(report['total'])}** |", ""]
     out += [
+        "<details><summary>Every line item</summary>",
+        "",
         "| layer | resource | item | quantity | unit | unit price | monthly |",
         "|---|---|---|---:|---|---:|---:|",
     ]
@@ -92,7 +94,7 @@ def markdown(report: dict) -> str:
         f"| {i['unit_price']:g} | {_money(i['monthly'])} |"
         for i in report["items"]
     ]
-    out += ["", *(f"- {line}" for line in _nat_lines(report) + _scaling_lines(report))]
+    out += ["", "</details>", "", *(f"- {line}" for line in _nat_lines(report) + _scaling_lines(report))]
     return "\n".join(out) + "\n"
 
 
@@ -105,7 +107,7 @@ def svg(report: dict) -> str:
     left, width, row, head = 130, 380, 24, 52
     height = head + row * len(bars) + 40
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 110}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 170}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
         '<rect width="100%" height="100%" fill="#ffffff"/>',
         f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(report["environment"])}: '
