@@ -637,7 +637,10 @@ def estimate(plan: dict[str, list[dict]], context: dict, prices: dict, usage: di
         + _cloudwatch(plan, p["cloudwatch"], usage)
         + _sqs(plan, p["sqs"], usage)
     )
-    layers = {layer: sum(i["monthly"] for i in items if i["layer"] == layer) for layer in plan}
+    order = [*plan, *(i["layer"] for i in items if i["layer"] not in plan)]
+    layers = {
+        layer: sum(i["monthly"] for i in items if i["layer"] == layer) for layer in dict.fromkeys(order)
+    }
     total = sum(layers.values())
     return {
         "environment": context["environment"],

@@ -42,8 +42,15 @@ def run_cost(env: str, out: Path, *extra: str) -> tuple[dict, str]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> dict:
-    return {env: run_cost(env, tmp_path_factory.mktemp(env))[0] for env in ("dev", "prod")}
+def runs(tmp_path_factory) -> dict:
+    """env -> (report, console output, report directory)."""
+    dirs = {env: tmp_path_factory.mktemp(env) for env in ("dev", "prod")}
+    return {env: (*run_cost(env, out), out) for env, out in dirs.items()}
+
+
+@pytest.fixture(scope="module")
+def reports(runs) -> dict:
+    return {env: run[0] for env, run in runs.items()}
 
 
 def lines(report: dict) -> dict:
@@ -196,16 +203,16 @@ def test_ten_prod_workers_cost_exactly_the_fargate_difference_more(reports, tmp_
     assert lines(ten) == pytest.approx(expected_prod(workers=10))
 
 
-def test_console_table_names_the_prices_and_every_layer(tmp_path):
-    report, out = run_cost("local", tmp_path)
+def test_console_table_names_the_prices_and_every_layer(runs):
+    report, out, written = runs["dev"]
     flat = " ".join(out.split())
     assert f"list prices as of {TABLE['date']} (files/prices/{PRICE_FILE.name})" in flat
     assert f"TOTAL {report['total']:,.2f}" in flat
     assert "Stack with NAT gateways:" in flat
     assert all(f"{layer} {total:,.2f}" in flat for layer, total in report["layers"].items())
     for ext in ("txt", "md", "svg"):
-        assert (tmp_path / f"cost-local.{ext}").stat().st_size > 0
-    chart = ET.parse(tmp_path / "cost-local.svg").getroot()  # noqa: S314 - the file the playbook just wrote
+        assert (written / f"cost-dev.{ext}").stat().st_size > 0
+    chart = ET.parse(written / "cost-dev.svg").getroot()  # noqa: S314 - the file the playbook just wrote
     labels = [t.text for t in chart.iter("{http://www.w3.org/2000/svg}text")]
     assert set(report["layers"]) | {"total", "total with NAT"} <= set(labels)
 
@@ -229,7 +236,8 @@ def test_flow_logs_and_queues_are_priced_when_the_plan_holds_them():
     assert got[("network", "VPC flow logs", "1 flow logs, ingested")] == pytest.approx(5 * 0.50)
     assert got[("network", "VPC flow logs", "stored (one month's worth)")] == pytest.approx(5 * 0.03)
     assert got[("data", "SQS", "2 queues, requests")] == pytest.approx(2 * 150_000 / 1e6 * 0.40)
-    assert report["layers"] == pytest.approx({"network": 2.65, "data": 0.12})
+    assert (report["layers"]["network"], report["layers"]["data"]) == pytest.approx((2.65, 0.12))
+    assert report["total"] == pytest.approx(sum(i["monthly"] for i in report["items"]))
 
 
 def test_a_region_without_prices_is_refused_by_name():
@@ -250,3 +258,46 @@ def test_markdown_has_every_item_and_the_total(reports):
     text = cost_report.markdown(reports["dev"])
     assert text.count("\n| ") >= len(reports["dev"]["items"]) + len(reports["dev"]["layers"])
     assert f"| **total** | **{reports['dev']['total']:,.2f}** |" in text
+
+
+def _service(name: str, cpu: int, memory: int, count: int, strategy: list[dict]) -> list[dict]:
+    """A service of the compute plan as plan_compute renders one (CloudFormation shapes)."""
+    task = {"Cpu": str(cpu), "Memory": str(memory), "RuntimePlatform": {"CpuArchitecture": "X86_64"}}
+    service = {
+        "ServiceName": f"p-x-{name}",
+        "TaskDefinition": {"Ref": f"Taskdef{name}"},
+        "DesiredCount": count,
+    }
+    return [
+        {"type": "AWS::ECS::TaskDefinition", "id": f"Taskdef{name}", "properties": task},
+        {"type": "AWS::ECS::Service", "id": f"Service{name}", "properties": service | strategy},
+    ]
+
+
+def test_any_service_row_is_priced_a_worker_pool_with_its_range():
+    heavy = [
+        {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
+    ]
+    compute = _service("worker", 2048, 4096, 2, {"LaunchType": "FARGATE"})
+    compute += _service("worker-heavy", 4096, 16384, 5, {"CapacityProviderStrategy": heavy})
+    compute.append(
+        {
+            "type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "id": "ScalingTargetWorkerHeavy",
+            "properties": {"ResourceId": "service/p-x/p-x-worker-heavy", "ServiceNamespace": "ecs"}
+            | {"MinCapacity": 1, "MaxCapacity": 9},
+        }
+    )
+    report = ce.estimate({"compute": compute}, _context(), TABLE, _usage())
+    # worker-heavy at 5 tasks: 1 (base) + 4 x 1/4 on FARGATE = 2, 4 x 3/4 on FARGATE_SPOT = 3.
+    want = fargate("worker", 2, 2, 4) | fargate("worker-heavy", 2, 4, 16)
+    want |= fargate("worker-heavy", 3, 4, 16, "FARGATE_SPOT")
+    assert {k: v for k, v in lines(report).items() if k[0] == "compute"} == pytest.approx(want)
+    (pool,) = report["scaling"]
+    on_demand, spot = P["fargate"]["FARGATE"]["X86_64"], P["fargate"]["FARGATE_SPOT"]["X86_64"]
+    task = {k: 4 * r["vcpu_hour"] + 16 * r["gb_hour"] for k, r in (("od", on_demand), ("spot", spot))}
+    # 1 task: the base, on FARGATE; 9 tasks: 1 + 2 on FARGATE, 6 on FARGATE_SPOT.
+    assert pool["service"] == "worker-heavy" and (pool["min_capacity"], pool["max_capacity"]) == (1, 9)
+    assert pool["monthly_at_min"] == pytest.approx(H * task["od"])
+    assert pool["monthly_at_max"] == pytest.approx(H * (3 * task["od"] + 6 * task["spot"]))

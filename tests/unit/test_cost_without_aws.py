@@ -16,7 +16,7 @@ from offline import audited_env, isolated, reaching_out, records
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("env", ["local", "prod"])
+@pytest.mark.parametrize("env", ["local"])
 def test_cost_needs_only_the_inventory(env, tmp_path):
     prefix = isolated()
     log = tmp_path / "net.jsonl"
