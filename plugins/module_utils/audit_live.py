@@ -100,6 +100,7 @@ def network_resources(ec2, env: str) -> list[dict]:
                     "endpoint_type": endpoint["VpcEndpointType"],
                     "private_dns_enabled": bool(endpoint.get("PrivateDnsEnabled")),
                     "state": endpoint.get("State", "").lower(),
+                    "policy": endpoint.get("PolicyDocument"),
                 },
             )
         )
