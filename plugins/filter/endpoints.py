@@ -12,6 +12,18 @@ NO_ENDPOINT_POLICY = ("ecs",)
 # The one AWS-owned bucket the tasks read through the S3 gateway endpoint: ECR keeps image layers
 # there and hands Fargate pre-signed URLs, signed by ECR, so no condition on our account applies.
 ECR_LAYER_BUCKET = "prod-{region}-starport-layer-bucket"
+# What the tasks do with our buckets (DAG sync, remote task logs): objects and listing, nothing on
+# the buckets' configuration.
+S3_ACTIONS = [
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:ListBucket",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+]
 
 
 def _own_account(account: str, resources: bool = True) -> dict:
@@ -32,7 +44,7 @@ def s3_policy(cfg: dict, account: str) -> dict:
                 "Sid": "OwnBucketsOwnPrincipals",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": "s3:*",
+                "Action": S3_ACTIONS,
                 "Resource": [arn for b in buckets for arn in (f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*")],
                 "Condition": _own_account(account, resources=False),
             },
