@@ -52,7 +52,7 @@ def offline_env(base: dict[str, str], home: str) -> dict[str, str]:
 
 
 def applies(entry: dict, env: str, resource: str | None = None) -> bool:
-    """Whether a skip entry covers ``env`` (and ``resource``, when given and the entry names its resources)."""
+    """Whether a skip entry covers ``env`` (and ``resource``, when given and the entry names resources)."""
     in_env = "all" in entry["environments"] or env in entry["environments"]
     return in_env and (resource is None or not entry.get("resources") or resource in entry["resources"])
 

@@ -59,6 +59,12 @@ options:
       redis_replication_group_id: {description: The ElastiCache replication group id., type: str}
       efs_name: {description: The EFS creation token., type: str}
       buckets: {description: S3 bucket names., type: list, elements: str}
+      log_delivery_buckets:
+        description:
+          - Buckets among O(data.buckets) that receive ALB access logs. ALB log delivery writes only to SSE-S3
+            buckets, so these must use SSE-S3 (C(AES256)) and no other bucket may.
+        type: list
+        elements: str
       secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
       log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
   compute:
@@ -165,7 +171,9 @@ def data_resources(module, data: dict) -> list[dict]:
     if data["efs_name"]:
         out += audit_data.efs_resources(retrying_client(module, "efs"), data["efs_name"])
     if data["buckets"]:
-        out += audit_data.bucket_resources(retrying_client(module, "s3"), data["buckets"])
+        out += audit_data.bucket_resources(
+            retrying_client(module, "s3"), data["buckets"], data["log_delivery_buckets"]
+        )
     if data["secret_prefix"]:
         out += audit_data.secret_resources(retrying_client(module, "secretsmanager"), data["secret_prefix"])
     if data["log_group_prefix"]:
@@ -202,6 +210,7 @@ def main():
                     redis_replication_group_id=dict(type="str"),
                     efs_name=dict(type="str"),
                     buckets=dict(type="list", elements="str", default=[]),
+                    log_delivery_buckets=dict(type="list", elements="str", default=[]),
                     secret_prefix=dict(type="str"),
                     log_group_prefix=dict(type="str"),
                 ),

@@ -212,7 +212,8 @@ def test_endpoints_list_filter():
         "group_ids": {"p-vpc-endpoints": "sg-1"},
     }
     cfg = {"prefix": "p", "services": ["ssm", "kms"], "private_dns": True,
-           "s3_route_tiers": ["private", "data"], "tags": {"airflow:env": "t"}, **POLICY_CFG, "region": "eu-west-1"}  # fmt: skip
+           "s3_route_tiers": ["private", "data"], "tags": {"airflow:env": "t"},
+           **POLICY_CFG, "region": "eu-west-1"}  # fmt: skip
     out = endpoints_list(network, cfg)
     assert [e["service_name"] for e in out] == ["com.amazonaws.eu-west-1.ssm", "com.amazonaws.eu-west-1.kms",
                                                "com.amazonaws.eu-west-1.s3"]  # fmt: skip
