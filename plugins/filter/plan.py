@@ -27,6 +27,18 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
                     {"cidr_block": cidr, "map_public_ip_on_launch": False},
                 )
             )
+    if network.get("flow_logs_log_group_name"):
+        out.append(
+            _resource(
+                "aws_flow_log",
+                f"{prefix}-flow-logs",
+                {
+                    "traffic_type": network["flow_logs_traffic_type"],
+                    "log_group_name": network["flow_logs_log_group_name"],
+                    "log_group_key_id": f"alias/{network.get('flow_logs_key_prefix') or prefix}-logs",
+                },
+            )
+        )
     if network.get("nat_gateway"):
         out.append(_resource("aws_nat_gateway", f"{prefix}-nat", {}))
     if network.get("internet_gateway"):

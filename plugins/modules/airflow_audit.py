@@ -13,8 +13,9 @@ description:
     taken as given (O(document), the plan the collection renders from the inventory), and evaluates every
     C(*.rego) policy in O(policy_dir) (package C(airflow.audit), rule C(deny)) with regopy.
   - Checks include the seed's policy (no NAT gateway, no security-group rule open to 0.0.0.0/0), no internet
-    gateway, no route to 0.0.0.0/0 or ::/0, every required endpoint present with private DNS, every CMK
-    rotating with C(kms:*) for the account root only.
+    gateway, no route to 0.0.0.0/0 or ::/0, every VPC with a flow log of ALL traffic to a log group encrypted
+    with the logs key, every required endpoint present with private DNS and an endpoint policy limited to
+    this account, every CMK rotating with C(kms:*) for the account root only.
   - Read-only (C(Describe*), C(List*), C(Get*) calls only); runs the same in check mode. No stock module
     does this.
 author:
@@ -241,7 +242,9 @@ def main():
     else:
         source = "live"
         try:
-            resources = network_resources(retrying_client(module, "ec2"), params["env"])
+            resources = network_resources(
+                retrying_client(module, "ec2"), params["env"], retrying_client(module, "logs")
+            )
             resources += kms_resources(retrying_client(module, "kms"), params["name_prefix"])
             if params["data"]:
                 resources += data_resources(module, params["data"])

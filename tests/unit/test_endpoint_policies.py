@@ -27,7 +27,8 @@ SERVICE_OF_PREFIX = {"ecr": ["ecr.api", "ecr.dkr"], "cloudwatch": ["monitoring"]
 def document(v: dict) -> dict:
     network = {"name_prefix": v["network_name_prefix"], "vpc_cidr": v["network_vpc_cidr"],
                "availability_zones": [], "security_groups": {}, "private_subnet_cidrs": [],
-               "data_subnet_cidrs": [], "alb_subnet_cidrs": []}  # fmt: skip
+               "data_subnet_cidrs": [], "alb_subnet_cidrs": [],
+               "flow_logs_log_group_name": "/vpc/p", "flow_logs_traffic_type": "ALL"}  # fmt: skip
     endpoints = {
         "interface_services": v["endpoints_interface_services"],
         "private_dns_enabled": v["endpoints_private_dns_enabled"],
