@@ -199,6 +199,14 @@ AWS_RULE_CASES = {
         "alb_name='pathwai-airflow-internal-balancer' is refused by AWS as "
         "AWS::ElasticLoadBalancingV2::LoadBalancer Name: 33 characters, at most 32 allowed",
     ),
+    "flow_log_retention_not_offered": (
+        {"network_flow_logs_retention_days": 31},
+        "network_flow_logs_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
+    ),
+    "flow_log_rejected_traffic_only": (
+        {"network_flow_logs_traffic_type": "REJECT"},
+        "network_flow_logs_traffic_type='REJECT' must be ALL",
+    ),
     "endpoint_policy_every_action": (
         {"endpoints_policy_actions": {"kms": ["kms:*"]}},
         "endpoints_policy_actions[kms] allows every action with kms:*",
