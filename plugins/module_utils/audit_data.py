@@ -84,7 +84,9 @@ def efs_resources(efs, name: str) -> list[dict]:
     ]
 
 
-def bucket_resources(s3, names: list[str]) -> list[dict]:
+def bucket_resources(s3, names: list[str], log_delivery: list[str] = ()) -> list[dict]:
+    """``log_delivery``: the buckets that receive AWS log deliveries accepting only SSE-S3 (the ALB's
+    access-log bucket), marked so the policy holds them to SSE-S3 and nothing else to a CMK."""
     out = []
     for name in names:
         found = live_reads.bucket(s3, name)
@@ -103,6 +105,7 @@ def bucket_resources(s3, names: list[str]) -> list[dict]:
                     "key_id": key_id(default.get("KMSMasterKeyID")),
                     "public_access_blocked": len(block) == 4 and all(block.values()),
                     "tls_enforced": _denies_plain_transport(found["Policy"]),
+                    "log_delivery": name in log_delivery,
                 },
             )
         )
