@@ -15,6 +15,7 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 
 # AWS Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_SIZES = {
@@ -328,7 +329,11 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
                 "compute_exec_log_group", exec_group, "AWS::Logs::LogGroup", "LogGroupName"
             ),
             [
-                {"variable": "compute_exec_log_group", "value": exec_group, "default": f"/ecs/{prefix}-exec"},
+                {
+                    "variable": "compute_exec_log_group",
+                    "value": exec_group,
+                    "default": layer_names(prefix)["exec_log_group"],
+                },
                 *root,
             ],
         ),
@@ -983,6 +988,7 @@ class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
+            "airflow_names": layer_names,
             "compute_role_items": role_items,
             "compute_log_groups": log_groups,
             "compute_log_group_items": log_group_items,

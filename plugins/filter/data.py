@@ -8,6 +8,7 @@ import ipaddress
 import re
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 EVICTING = "noeviction"
@@ -142,14 +143,17 @@ def _aws_problems(cfg: dict) -> list[str]:
     checks = [
         aws_rules.blame(
             aws_rules.property_problem(
-                "the RDS instance identifier", f"{prefix}-db", "AWS::RDS::DBInstance", "DBInstanceIdentifier"
+                "the RDS instance identifier",
+                layer_names(prefix)["db"],
+                "AWS::RDS::DBInstance",
+                "DBInstanceIdentifier",
             ),
             links,
         ),
         aws_rules.blame(
             aws_rules.name_problem(
                 "the ElastiCache replication group id",
-                f"{prefix}-redis",
+                layer_names(prefix)["redis"],
                 "AWS::ElastiCache::ReplicationGroup ReplicationGroupId",
             ),
             links,

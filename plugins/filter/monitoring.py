@@ -6,6 +6,7 @@ and the dashboard body. Pure functions (no AWS call)."""
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 
 COMPARISONS = (
     "GreaterThanThreshold",
@@ -142,7 +143,11 @@ def _name_problems(cfg: dict) -> list[str]:
         aws_rules.blame(
             aws_rules.name_problem("monitoring_alert_topic_name", topic, "AWS::SNS::Topic TopicName"),
             [
-                {"variable": "monitoring_alert_topic_name", "value": topic, "default": f"{prefix}-alerts"},
+                {
+                    "variable": "monitoring_alert_topic_name",
+                    "value": topic,
+                    "default": layer_names(prefix)["alert_topic"],
+                },
                 *root,
             ],
         )

@@ -23,6 +23,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener i
     request_conditions,
     with_secret,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
     PLAN_ACCOUNT,
@@ -168,7 +169,7 @@ def _certificate(v: dict) -> dict:
     return resource(
         "AWS::CertificateManager::Certificate",
         CERTIFICATE_ID,
-        {"DomainName": v["alb_domain_name"], "Tags": _tags(v, Name=f"{v['alb_name_prefix']}-alb")},
+        {"DomainName": v["alb_domain_name"], "Tags": _tags(v, Name=layer_names(v["alb_name_prefix"])["alb"])},
         {"DomainName": "alb_domain_name (self-signed, imported: alb_self_signed_certificate)"},
     )
 

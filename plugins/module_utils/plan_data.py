@@ -32,6 +32,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     lifecycle_to_aws,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache import create_request
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     PLAN_ACCOUNT,
     bucket_id,
@@ -109,7 +110,7 @@ def _rds(v: dict) -> list[dict]:
         "AWS::RDS::DBSubnetGroup",
         DB_SUBNET_GROUP_ID,
         {
-            "DBSubnetGroupName": f"{prefix}-db",
+            "DBSubnetGroupName": layer_names(prefix)["db"],
             "DBSubnetGroupDescription": f"{prefix} PostgreSQL (data subnets)",
             "SubnetIds": _subnets(v, "data"),
             "Tags": rds_tags,
@@ -130,7 +131,7 @@ def _rds(v: dict) -> list[dict]:
         {"Family": "data_rds_parameter_group_family", "Parameters": "data_rds_parameters"},
     )
     instance = {
-        "DBInstanceIdentifier": f"{prefix}-db",
+        "DBInstanceIdentifier": layer_names(prefix)["db"],
         "Engine": "postgres",
         "EngineVersion": str(v["data_rds_engine_version"]),
         "DBInstanceClass": v["data_rds_instance_class"],
@@ -159,7 +160,7 @@ def _rds(v: dict) -> list[dict]:
         "EnableCloudwatchLogsExports": list(v["data_rds_cloudwatch_logs_exports"]),
         "CopyTagsToSnapshot": True,
         "AutoMinorVersionUpgrade": True,
-        "Tags": _tags(v, "rds", Name=f"{prefix}-db"),
+        "Tags": _tags(v, "rds", Name=layer_names(prefix)["db"]),
     }
     sources = {
         "EngineVersion": "data_rds_engine_version",
@@ -193,7 +194,7 @@ def _redis(v: dict) -> list[dict]:
         "AWS::ElastiCache::SubnetGroup",
         REDIS_SUBNET_GROUP_ID,
         {
-            "CacheSubnetGroupName": f"{prefix}-redis",
+            "CacheSubnetGroupName": layer_names(prefix)["redis"],
             "Description": f"{prefix} Redis (data subnets)",
             "SubnetIds": _subnets(v, "data"),
         },
@@ -217,7 +218,7 @@ def _redis(v: dict) -> list[dict]:
     # The module's own CreateReplicationGroup request, from the task's parameters.
     request = create_request(
         {
-            "replication_group_id": f"{prefix}-redis",
+            "replication_group_id": layer_names(prefix)["redis"],
             "description": f"{prefix} Celery broker",
             "engine_version": str(v["data_redis_engine_version"]),
             "node_type": v["data_redis_node_type"],
@@ -238,7 +239,7 @@ def _redis(v: dict) -> list[dict]:
         }
     )
     request["SecurityGroupIds"] = [ref(sg_id("redis"))]
-    request["Tags"] = _tags(v, "redis", Name=f"{prefix}-redis")
+    request["Tags"] = _tags(v, "redis", Name=layer_names(prefix)["redis"])
     sources = {
         "EngineVersion": "data_redis_engine_version",
         "CacheNodeType": "data_redis_node_type",
@@ -260,7 +261,7 @@ def _efs(v: dict) -> list[dict]:
     prefix = v["data_name_prefix"]
     efs_tags = {t["Key"]: t["Value"] for t in _tags(v, "efs")}
     params = {
-        "name": f"{prefix}-dags",
+        "name": layer_names(prefix)["dags_file_system"],
         "kms_key_id": _key("efs"),
         "performance_mode": v["data_efs_performance_mode"],
         "throughput_mode": v["data_efs_throughput_mode"],
@@ -318,7 +319,7 @@ def _efs(v: dict) -> list[dict]:
     point = create_access_point_request(
         {
             "file_system_id": ref(EFS_ID),
-            "name": f"{prefix}-airflow",
+            "name": layer_names(prefix)["access_point"],
             "path": v["data_efs_access_point_path"],
             "posix_user": {"uid": uid, "gid": gid},
             "creation_info": {"owner_uid": uid, "owner_gid": gid, "permissions": "0755"},
@@ -429,7 +430,7 @@ def data_policies(v: dict) -> list[dict]:
     """Every policy document the data role sends: the EFS file-system policy and the bucket policies."""
     out = [
         {
-            "name": f"{v['data_name_prefix']}-dags file-system policy",
+            "name": f"{layer_names(v['data_name_prefix'])['dags_file_system']} file-system policy",
             "kind": "resource",
             "document": efs_policy(v),
         }

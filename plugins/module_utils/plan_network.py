@@ -16,6 +16,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import (
     security_group_specs,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network_layout import TIERS, subnet_plan
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     PLAN_ACCOUNT,
     VPC_ID,
@@ -90,7 +91,7 @@ def _routing(v: dict) -> list[dict]:
             resource(
                 "AWS::EC2::VPNGateway",
                 VGW_ID,
-                {"Type": "ipsec.1", "Tags": tags(_role_tags(v), Name=f"{prefix}-idp-vgw")},
+                {"Type": "ipsec.1", "Tags": tags(_role_tags(v), Name=layer_names(prefix)["idp_gateway"])},
             )
         )
         out.append(
@@ -173,7 +174,7 @@ def network_resources(v: dict) -> list[dict]:
         "CidrBlock": v["network_vpc_cidr"],
         "EnableDnsSupport": bool(v["network_enable_dns_support"]),
         "EnableDnsHostnames": bool(v["network_enable_dns_hostnames"]),
-        "Tags": tags(_role_tags(v), Name=f"{v['network_name_prefix']}-vpc"),
+        "Tags": tags(_role_tags(v), Name=layer_names(v["network_name_prefix"])["vpc"]),
     }
     out = [resource("AWS::EC2::VPC", VPC_ID, vpc, {"CidrBlock": "network_vpc_cidr"})]
     return out + _subnets(v) + _routing(v) + _security_groups(v) + _flow_logs(v)
