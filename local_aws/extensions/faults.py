@@ -16,9 +16,10 @@ Not a gap of moto: what real accounts do to a run. Configured at start from the 
   service (CloudWatch) with ``x-amzn-query-error: Throttling;Sender``; REST-JSON services (EFS)
   ``ThrottlingException`` (429, ``x-amzn-ErrorType``); S3 ``SlowDown`` (503, S3 XML; HEAD without
   body). botocore classifies every one as throttling and retries it. A throttled request never
-  reaches moto. Decisions are drawn per service from ``random.Random(f"{seed}/{service}")``:
-  the same seed and the same requests to a service give the same throttled ones, whatever the
-  other services see.
+  reaches moto. Which requests are throttled is drawn per service (``Schedule``: one in each
+  stretch of 1/rate requests, at a place drawn from ``random.Random(f"{seed}/{service}")``): at
+  least floor(n * rate) of a service's first n requests, the same ones for the same seed and the
+  same requests to that service, whatever the other services see.
 - **Stop.** With ``stop_after_writes: N``, once N write calls (calls.is_write) have been answered
   by moto every later signed request is refused: ``stop_mode: error`` (default) answers HTTP 400
   ``RunStopped`` in the protocol's shape (not retried by botocore: the caller fails at once),
@@ -33,6 +34,7 @@ paths and unsigned requests are never faulted.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import socket
@@ -103,8 +105,30 @@ class FaultConfig:
         )
 
 
+class Schedule:
+    """Which requests of one service are throttled at ``rate``: one in each stretch of 1/rate
+    consecutive requests, at a place drawn from ``random.Random(f"{seed}/{service}")`` (stratified,
+    so the first n requests hold at least floor(n * rate) throttled ones, and two stretches can put
+    theirs side by side)."""
+
+    def __init__(self, rate: float, seed: str) -> None:
+        self.rate, self._random = rate, random.Random(seed)  # noqa: S311
+        self._done = 0  # throttled so far: the next one falls in stretch number _done
+        self._next = self._place(0)
+
+    def _place(self, at_least: int) -> int:
+        return max(at_least, math.floor((self._done + self._random.random()) / self.rate))
+
+    def throttled(self, index: int) -> bool:
+        if index < self._next:
+            return False
+        self._done += 1
+        self._next = self._place(index + 1)
+        return True
+
+
 class Faults:
-    """The emulator's fault state: its config, one random stream per service, and counters."""
+    """The emulator's fault state: its config, one throttling schedule per service, and counters."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -113,7 +137,7 @@ class Faults:
     def configure(self, config: FaultConfig) -> None:
         with self._lock:
             self.config = config
-            self._streams: dict[str, random.Random] = {}
+            self._schedules: dict[str, Schedule] = {}
             self.seen: dict[str, int] = {}
             self.throttled: dict[str, int] = {}
             self.writes = 0
@@ -138,12 +162,13 @@ class Faults:
             if self.stopped_after is not None:
                 self.refused += 1
                 return "refused"
-            self.seen[service] = self.seen.get(service, 0) + 1
+            index = self.seen.get(service, 0)
+            self.seen[service] = index + 1
             rate = float(self.config.throttle_services.get(service, self.config.throttle_rate))
             if not rate:
                 return None
-            stream = self._streams.setdefault(service, random.Random(f"{self.config.seed}/{service}"))  # noqa: S311
-            if stream.random() >= rate:
+            schedule = self._schedules.setdefault(service, Schedule(rate, f"{self.config.seed}/{service}"))
+            if not schedule.throttled(index):
                 return None
             self.throttled[service] = self.throttled.get(service, 0) + 1
             return "throttled"

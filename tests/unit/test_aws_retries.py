@@ -32,11 +32,11 @@ def test_our_module_retries_throttling_as_aws_config_says(aws_endpoint, module_r
     # botocore's 4 attempts, no more: the module's own decorator does not retry throttling again.
     assert [c.get("fault") for c in ec2_calls(aws_endpoint)] == ["throttled"] * 4
 
-    # Seed 7 throttles the first three EC2 requests: botocore's default 3 attempts fail, 10 pass.
-    aws_endpoint.set_faults(throttle_services={"ec2": 0.5}, seed=7)
+    # Seed 6 throttles the first three EC2 requests: botocore's default 3 attempts fail, 10 pass.
+    aws_endpoint.set_faults(throttle_services={"ec2": 0.75}, seed=6)
     with pytest.raises(ModuleFailed, match="RequestLimitExceeded"):
         module_runner("ec2_prefix_list_info", {"names": [PREFIX_LIST]})
-    aws_endpoint.set_faults(throttle_services={"ec2": 0.5}, seed=7)
+    aws_endpoint.set_faults(throttle_services={"ec2": 0.75}, seed=6)
     found = module_runner("ec2_prefix_list_info", {"names": [PREFIX_LIST], "aws_config": retries(10)})
     assert set(found["prefix_list_ids"]) == {PREFIX_LIST}
     assert aws_endpoint.faults()["throttled"] == {"ec2": 3}
@@ -87,8 +87,8 @@ def test_the_secrets_lookup_retries_as_aws_config_says(aws_endpoint, tmp_path):
     }
     outcome = {}
     for plugin in ("amazon.aws.secretsmanager_secret", "pathwai.airflow_ecs.secretsmanager_secret"):
-        # Seed 0 throttles the first three Secrets Manager requests.
-        aws_endpoint.set_faults(throttle_services={"secretsmanager": 0.5}, seed=0)
+        # Seed 17 throttles the first three Secrets Manager requests.
+        aws_endpoint.set_faults(throttle_services={"secretsmanager": 0.75}, seed=17)
         run = run_playbook(
             str(play), extra_vars={"plugin": plugin, "connection": connection}, inventory="localhost,"
         )

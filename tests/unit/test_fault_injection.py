@@ -13,7 +13,7 @@ import botocore.exceptions
 import pytest
 from botocore.retries.standard import RetryEventAdapter, StandardRetryConditions, ThrottlingErrorDetector
 
-from local_aws.extensions.faults import FaultConfig
+from local_aws.extensions.faults import FaultConfig, Schedule
 from local_aws.server import control_faults
 
 ONE_ATTEMPT = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -114,6 +114,17 @@ def test_the_seed_decides_which_calls_are_throttled_per_service(emulator):
     assert _pattern(emulator, seed=7) == first
     assert _pattern(emulator, seed=7, interleave=True) == first  # other services' calls do not shift it
     assert _pattern(emulator, seed=8) != first
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.25, 0.5, 0.9])
+def test_a_schedule_throttles_its_share_of_every_stretch(rate):
+    for seed in range(20):
+        schedule = Schedule(rate, f"{seed}/ec2")
+        throttled = 0
+        for n in range(1, 401):
+            throttled += schedule.throttled(n - 1)
+            assert throttled >= int(n * rate), (seed, n)
+        assert throttled <= 400 * rate + 1
 
 
 def test_a_run_stops_after_the_nth_write(emulator):
