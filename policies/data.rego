@@ -34,6 +34,7 @@ deny contains msg if {
 deny contains msg if {
 	some resource in stores
 	not resource.change.after.missing
+	not resource.change.after.access_log_bucket
 	purpose := store_purpose[resource.type]
 	object.get(resource.change.after, "key_id", null) != key_ids[purpose]
 	msg := sprintf("Not encrypted with the %s CMK (alias/%s-%s): %s", [purpose, input.name_prefix, purpose, resource.address])

@@ -42,6 +42,8 @@ def rds_resources(rds, instance_id: str) -> list[dict]:
                 "key_id": key_id(instance.get("KmsKeyId")),
                 "publicly_accessible": instance.get("PubliclyAccessible", False),
                 "force_ssl": force_ssl,
+                "monitoring_interval": instance.get("MonitoringInterval", 0),
+                "monitoring_role_arn": instance.get("MonitoringRoleArn"),
             },
         )
     ]
@@ -84,10 +86,21 @@ def efs_resources(efs, name: str) -> list[dict]:
     ]
 
 
-def bucket_resources(s3, names: list[str]) -> list[dict]:
+def _lifecycle(rules: list[dict]) -> dict:
+    """Whether an enabled rule expires noncurrent versions / aborts unfinished multipart uploads."""
+    enabled = [rule for rule in rules if rule.get("Status") == "Enabled"]
+    return {
+        "expires_noncurrent_versions": any(r.get("NoncurrentVersionExpiration") for r in enabled),
+        "aborts_incomplete_multipart": any(r.get("AbortIncompleteMultipartUpload") for r in enabled),
+    }
+
+
+def bucket_resources(s3, names: list[str], access_log_bucket: str | None = None) -> list[dict]:
+    """Each bucket's encryption, public access, TLS policy, versioning, lifecycle and server access
+    logging; ``access_log_bucket`` (read too) is the one that receives the others' access logs."""
     out = []
-    for name in names:
-        found = live_reads.bucket(s3, name)
+    for name in names + ([access_log_bucket] if access_log_bucket and access_log_bucket not in names else []):
+        found = live_reads.bucket(s3, name, full=True)
         if found is None:
             out.append(resource("aws_s3_bucket", name, {"id": name, "missing": True}))
             continue
@@ -103,6 +116,10 @@ def bucket_resources(s3, names: list[str]) -> list[dict]:
                     "key_id": key_id(default.get("KMSMasterKeyID")),
                     "public_access_blocked": len(block) == 4 and all(block.values()),
                     "tls_enforced": _denies_plain_transport(found["Policy"]),
+                    "versioning": found["Versioning"],
+                    **_lifecycle(found["LifecycleRules"]),
+                    "logging_target": (found["Logging"] or {}).get("DestinationBucketName"),
+                    "access_log_bucket": name == access_log_bucket,
                 },
             )
         )
@@ -123,7 +140,11 @@ def log_group_resources(logs, prefix: str) -> list[dict]:
         resource(
             "aws_cloudwatch_log_group",
             g["logGroupName"],
-            {"id": g["logGroupName"], "key_id": key_id(g.get("kmsKeyId"))},
+            {
+                "id": g["logGroupName"],
+                "key_id": key_id(g.get("kmsKeyId")),
+                "retention_in_days": g.get("retentionInDays"),
+            },
         )
         for g in live_reads.log_groups(logs, prefix)
     ]
