@@ -190,10 +190,8 @@ def service_resources(ecs, cluster: str, services: list[str]) -> list[dict]:
         active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE"}
         for name in names:
             service = active.get(name)
-            after = {"id": name, "missing": True} if service is None else {
-                "id": name,
-                "enable_execute_command": bool(service.get("enableExecuteCommand", False)),
-            }
+            after = {"id": name, "missing": True}
+            if service is not None:
+                after = {"id": name, "enable_execute_command": bool(service.get("enableExecuteCommand"))}
             out.append(resource("aws_ecs_service", name, after))
     return out
-
