@@ -43,7 +43,10 @@ PLAYBOOK = """
         env: "{{ airflow_env }}"
         name_prefix: "{{ network_name_prefix }}"
         secret_prefix: "{{ data_secret_prefix }}"
-        buckets: ["{{ data_dags_bucket_name }}", "{{ data_logs_bucket_name }}"]
+        buckets:
+          - "{{ data_dags_bucket_name }}"
+          - "{{ data_logs_bucket_name }}"
+          - "{{ data_access_logs_bucket_name }}"
         cluster_name: "{{ compute_cluster_name }}"
         alb_name: "{{ alb_name }}"
         target_group_name: "{{ alb_target_group_name }}"
@@ -103,7 +106,7 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         },
         "AWS::EC2::SecurityGroup": {m.sg_id(name) for name in v["network_security_groups"]},
         "AWS::KMS::Key": {m.key_id(purpose) for purpose in v["kms_keys"]},
-        "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs")},
+        "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs"), m.bucket_id("s3-access-logs")},
         "AWS::Logs::LogGroup": {m.log_group_id(s) for s in v["data_log_services"]}
         | {m.log_group_id("ecs-exec")},  # compute_exec_log_group, tagged airflow:component=ecs-exec
         "AWS::ECS::Cluster": {m.CLUSTER_ID},
@@ -115,6 +118,8 @@ def test_logical_ids_are_those_the_inventory_implies(read):
     expected["AWS::ECS::Service"] = {m.service_id(s) for s in services}
     expected["AWS::ECS::TaskDefinition"] = {m.task_definition_id(s) for s in [*services, "db-migrate"]}
     expected["AWS::IAM::Role"] = {m.role_id("execution")} | {m.role_id(f"{s}-task") for s in services}
+    if int(v["data_rds_monitoring_interval"]):  # the data role's RDS enhanced-monitoring role
+        expected["AWS::IAM::Role"].add(m.role_id("rds-monitoring"))
     for rtype, ids in expected.items():
         assert _ids(read, rtype) == ids, rtype
     secrets = _ids(read, "AWS::SecretsManager::Secret")
@@ -205,7 +210,8 @@ def test_every_policy_document(read):
     prefix = v["kms_name_prefix"]
     assert {f"kms key policy alias/{prefix}-{purpose}" for purpose in v["kms_keys"]} <= names
     assert {f"{prefix}-{s}-task trust" for s in [*v["compute_services_defaults"], "dag-sync"]} <= names
-    assert len(kinds["trust"]) == len(_ids(read, "AWS::IAM::Role")) == 7
+    monitoring_role = 1 if int(v["data_rds_monitoring_interval"]) else 0  # the data role's
+    assert len(kinds["trust"]) == len(_ids(read, "AWS::IAM::Role")) == 7 + monitoring_role
     for expected in (
         f"{v['data_name_prefix']}-dags file-system policy",
         f"{v['data_dags_bucket_name']} bucket policy",
