@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv gate-venv demo molecule test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv \
+.PHONY: venv gate-venv demo cost molecule test test-fast test-packages lint unit bench-deploy clean e2e e2e-venv \
 	e2e-packages
 
 $(STAMP): requirements.txt
@@ -34,6 +34,12 @@ gate-venv: $(GATE_STAMP)
 
 demo: venv gate-venv
 	PATH=$(CURDIR)/$(BIN):$$PATH:$(CURDIR)/$(GATE_VENV)/bin $(BIN)/python tools/demo.py
+
+# make cost ENV=prod: the monthly estimate of inventories/$(ENV) (default local), from the inventory
+# alone (no AWS call): printed, and written to reports/cost-$(ENV).{json,txt,md,svg}.
+ENV ?= local
+cost: venv
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-playbook playbooks/cost.yml -i inventories/$(ENV)
 
 # make molecule ROLE=kms: one role's scenario (converge, idempotence, verify) against a fresh
 # emulator it starts on a free loopback port and stops afterwards (tools/molecule_scenario.py).

@@ -22,7 +22,8 @@ secret_env_pattern := `(password|passwd|secret|token|fernet|jwt|sql_alchemy_conn
 
 jwt_holders := {"api-server", "scheduler"}
 
-airflow_services := {"api-server", "scheduler", "dag-processor", "triggerer", "worker"}
+# The one service that writes the DAG tree; every other service (worker pools included) mounts it read-only.
+dag_writer := "dag-sync"
 
 compute_items contains resource if {
 	some resource in input.resource_changes
@@ -109,7 +110,7 @@ deny contains msg if {
 
 deny contains msg if {
 	some [resource, container] in task_containers
-	airflow_services[resource.change.after.service]
+	resource.change.after.service != dag_writer
 	some mount in container.mount_points
 	not mount.read_only
 	msg := sprintf("Airflow container mounts %s writable (only dag-sync writes DAGs): %s", [mount.path, resource.address])

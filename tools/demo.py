@@ -2,7 +2,8 @@
 
 Starts the emulator on a free loopback port, runs site.yml -i inventories/local twice (the
 second run must change nothing), then playbooks/validate.yml, prints what exists in the
-emulated account, the run figures and the audit result, and stops the emulator.
+emulated account, the run figures and the audit result, and stops the emulator; then prints
+what the same stack would cost a month on AWS (playbooks/cost.yml).
 Every run starts from an empty emulated account: safe to run twice.
 """
 
@@ -212,6 +213,9 @@ def main() -> int:
         )
         for finding in result["findings"]:
             print(f"    - {finding}")
+    # What the local stack would cost on AWS (playbooks/cost.yml: the inventory alone, no AWS call).
+    playbook("playbooks/cost.yml", os.environ.copy(), quiet=True)
+    print("\n" + (ROOT / "reports/cost-local.txt").read_text())
     return 0 if audit["plan"]["passed"] and audit["live"]["passed"] and rechanged == 0 else 1
 
 

@@ -10,6 +10,7 @@ test and audit what each service may do and what it runs.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -26,32 +27,57 @@ FARGATE_SIZES = {
     16384: list(range(32768, 122881, 8192)),
 }
 CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker")
-# Services with a task role, and those with a container log group (/ecs/<prefix>-<service>).
-TASK_SERVICES = (*AIRFLOW_SERVICES, "dag-sync")
-LOG_SERVICES = (*TASK_SERVICES, "db-migrate")
-# Airflow containers that run a Task Execution API client (they reach /execution/ on the ALB).
-EXECUTION_API_CLIENTS = ("dag-processor", "triggerer", "worker")
-# [api_auth] jwt_secret signs and checks task tokens: only these two may hold it (DESIGN §3).
-JWT_HOLDERS = ("api-server", "scheduler")
-# Secrets every Airflow container gets, env var -> secret short name (under the secret prefix).
-AIRFLOW_SECRETS = {
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "sql_alchemy_conn",
-    "AIRFLOW__CELERY__BROKER_URL": "celery_broker_url",
-    "AIRFLOW__CELERY__RESULT_BACKEND": "celery_result_backend",
-    "AIRFLOW__CORE__FERNET_KEY": "fernet_key",
-    "AIRFLOW__API__SECRET_KEY": "api_secret_key",
+# The two services outside the table: the DAG sync (its own row, compute_dag_sync) and the one-off
+# db migrate task (compute_migrate). No row of compute_services may take these names.
+DAG_SYNC, MIGRATE = "dag-sync", "db-migrate"
+# Secrets an Airflow row may name (its `secrets`): short name under the secret prefix -> the
+# variable the container gets. jwt_secret ([api_auth] jwt_secret) signs and checks task tokens.
+SECRET_VARIABLES = {
+    "sql_alchemy_conn": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "celery_broker_url": "AIRFLOW__CELERY__BROKER_URL",
+    "celery_result_backend": "AIRFLOW__CELERY__RESULT_BACKEND",
+    "fernet_key": "AIRFLOW__CORE__FERNET_KEY",
+    "api_secret_key": "AIRFLOW__API__SECRET_KEY",
+    "jwt_secret": "AIRFLOW__API_AUTH__JWT_SECRET",
 }
-JWT_SECRET = {"AIRFLOW__API_AUTH__JWT_SECRET": "jwt_secret"}
+# Every key a row may have, and the value a row without it gets (None: required).
+ROW_KEYS = {
+    "image": None,
+    "cpu": None,
+    "memory": None,
+    "command": None,
+    "health_command": None,
+    "security_group": None,
+    "log_group": None,
+    "secrets": None,
+    "desired_count": 1,
+    "capacity_provider": "FARGATE",
+    "environment": {},
+    "port": None,
+    "load_balancer": False,
+    "login": False,
+    "task_logs": "none",
+    "metrics": False,
+    "queue_depth": False,
+    "queues": None,
+    "concurrency": 16,
+    "scale_in_protection": False,
+    "min_capacity": None,
+    "max_capacity": None,
+    "scale_out_step": None,
+    "scale_in_step": None,
+    "stop_timeout": 30,
+    "health_start_period": 120,
+    "health_interval": 30,
+    "health_timeout": 30,
+    "health_retries": 3,
+    "extends": None,
+}
+TASK_LOGS = ("none", "read", "write")
+ROW_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 IMAGE = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})$")
 DAGS_VOLUME = "dags"
-# The metrics container (files/images/airflow: StatsD -> CloudWatch bridge; on the scheduler also
-# the Celery queue depth) and the namespaces each task role may put metrics into.
-METRICS_COMMANDS = {
-    "scheduler": ["airflow_ecs_image.statsd_bridge", "--queue-depth"],
-    "worker": ["airflow_ecs_image.statsd_bridge"],
-}
-METRICS_NAMESPACES = {"scheduler": ["Airflow", "Airflow/Celery"], "worker": ["Airflow"]}
 STATSD_ENVIRONMENT = {
     "AIRFLOW__METRICS__STATSD_ON": "True",
     "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
@@ -85,13 +111,76 @@ def size_problem(variable: str, cpu, memory) -> str | None:
     return None
 
 
+# ---- The service table --------------------------------------------------------------------
+
+
+def _merge(base, over):
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def service_table(defaults: dict, overlay: dict | None = None) -> dict:
+    """``compute_services_defaults`` with the overlay merged over it (recursive), each row's
+    ``extends`` resolved (the named row's merged row, then this row's keys over it) and every
+    optional key filled in (ROW_KEYS). An overlay row set to null removes that service."""
+    merged = _merge(dict(defaults or {}), dict(overlay or {}))
+    merged = {name: row for name, row in merged.items() if row is not None}
+
+    def resolve(name: str, seen: tuple) -> dict:
+        row = dict(merged[name] or {})
+        parent = row.get("extends")
+        if parent and parent in merged and parent not in seen:
+            row = _merge(resolve(parent, (*seen, parent)), {k: v for k, v in row.items() if k != "extends"})
+            row["extends"] = parent
+        return row
+
+    table = {}
+    for name in merged:
+        row = resolve(name, (name,))
+        table[name] = {key: row.get(key, default) for key, default in ROW_KEYS.items()}
+        table[name].update({k: v for k, v in row.items() if k not in ROW_KEYS})
+    return table
+
+
+def service_names(table: dict) -> list[str]:
+    """Every long-running service: the table's rows, then the DAG sync."""
+    return [*table, DAG_SYNC]
+
+
+def worker_pools(table: dict) -> dict:
+    """Celery worker pools (rows with ``queues``): service -> its queues."""
+    return {name: list(row["queues"]) for name, row in table.items() if row.get("queues")}
+
+
+def autoscaled(table: dict) -> list[str]:
+    """Rows whose desired count Application Auto Scaling owns (min/max capacity set)."""
+    return [name for name, row in table.items() if row.get("max_capacity") is not None]
+
+
+def scalable_targets(table: dict, cluster: str, prefix: str) -> list[dict]:
+    """The Application Auto Scaling targets of the autoscaled rows (teardown_extras' shape)."""
+    return [
+        {
+            "service_namespace": "ecs",
+            "resource_id": f"service/{cluster}/{prefix}-{name}",
+            "scalable_dimension": "ecs:service:DesiredCount",
+        }
+        for name in autoscaled(table)
+    ]
+
+
 def _count_problems(name: str, row: dict) -> list[str]:
     problems = []
     desired = row.get("desired_count", 1)
     low, high = row.get("min_capacity"), row.get("max_capacity")
     if int(desired) < 0:
         problems.append(f"compute_services.{name}.desired_count={desired} must be >= 0")
-    if low is not None and high is not None:
+    if (low is None) != (high is None):
+        problems.append(
+            f"compute_services.{name} needs both min_capacity and max_capacity (autoscaling) or neither"
+        )
+    elif low is not None:
         if int(low) > int(high):
             problems.append(
                 f"compute_services.{name}: min_capacity={low} is greater than max_capacity={high}"
@@ -101,28 +190,102 @@ def _count_problems(name: str, row: dict) -> list[str]:
                 f"compute_services.{name}.desired_count={desired} is outside min_capacity..max_capacity "
                 f"({low}..{high})"
             )
+        if int(low) < 0:
+            problems.append(
+                f"compute_services.{name}.min_capacity={low} is refused by Application Auto "
+                "Scaling: capacities are 0 or more"
+            )
+    return problems
+
+
+def _row_problems(name: str, row: dict, raw: dict) -> list[str]:
+    """What is wrong with one row's shape (before any AWS rule)."""
+    where = f"compute_services.{name}"
+    problems = []
+    if not ROW_NAME.match(name) or name in (DAG_SYNC, MIGRATE):
+        return [
+            f"{where}: a service name is 1-31 lower-case letters, digits and hyphens, from a letter, "
+            f"and not {DAG_SYNC} or {MIGRATE} (their rows are compute_dag_sync and compute_migrate)"
+        ]
+    parent = (raw.get(name) or {}).get("extends")
+    if parent and parent not in raw:
+        problems.append(f"{where}.extends={parent!r} names no row (rows: {', '.join(raw)})")
+    unknown = sorted(set(raw.get(name) or {}) - set(ROW_KEYS))
+    if unknown:
+        problems.append(f"{where} has unknown keys {unknown} (known: {', '.join(ROW_KEYS)})")
+    missing = [
+        key
+        for key, default in ROW_KEYS.items()
+        if default is None and key not in _OPTIONAL and row.get(key) in (None, "", [])
+    ]
+    if missing:
+        problems.append(f"{where} is missing {missing} (or `extends: <row>` to take them from another row)")
+    bad_secrets = sorted(set(row.get("secrets") or []) - set(SECRET_VARIABLES))
+    if bad_secrets:
+        problems.append(
+            f"{where}.secrets names unknown secrets {bad_secrets} (known: {', '.join(SECRET_VARIABLES)})"
+        )
+    if row.get("task_logs") not in TASK_LOGS:
+        problems.append(f"{where}.task_logs={row.get('task_logs')!r} must be one of {', '.join(TASK_LOGS)}")
+    if row.get("load_balancer") and not row.get("port"):
+        problems.append(f"{where}: load_balancer needs the container's port")
+    if row.get("queue_depth") and not row.get("metrics"):
+        problems.append(f"{where}: queue_depth is published by the metrics container: set metrics: true")
+    queues = row.get("queues")
+    if queues is not None and (
+        not isinstance(queues, list) or not queues or not all(QUEUE_NAME.match(str(q)) for q in queues)
+    ):
+        problems.append(f"{where}.queues={queues!r} must be a non-empty list of Celery queue names")
+    return problems
+
+
+# Row keys that may stay unset: the optional ones (None means "not set" for these).
+_OPTIONAL = ("port", "queues", "min_capacity", "max_capacity", "scale_out_step", "scale_in_step", "extends")
+
+
+def _table_problems(table: dict, raw: dict) -> list[str]:
+    problems = []
+    for name, row in table.items():
+        problems.extend(_row_problems(name, row, raw))
+    served: dict[str, str] = {}
+    for pool, queues in worker_pools(table).items():
+        for queue in queues:
+            if queue in served:
+                problems.append(
+                    f"Celery queue {queue!r} is served by both compute_services.{served[queue]} and "
+                    f"compute_services.{pool}: a queue belongs to one pool (its autoscaling reads that queue)"
+                )
+            served.setdefault(queue, pool)
+    fronted = [name for name, row in table.items() if row.get("load_balancer")]
+    if len(fronted) > 1:
+        problems.append(
+            f"compute_services: only one row may sit behind the ALB's target group (now {fronted})"
+        )
+    if not any(row.get("queue_depth") for row in table.values()) and autoscaled(table):
+        problems.append(
+            "compute_services: autoscaled pools scale on queue depth; no row publishes it (queue_depth: true)"
+        )
     return problems
 
 
 def compute_problems(cfg: dict) -> list[str]:
-    """Every reason the compute inventory cannot be deployed. ``cfg``: services (the merged table),
-    dag_sync (its row), migrate (its row), default_capacity_provider_strategy, capacity_providers."""
+    """Every reason the compute inventory cannot be deployed. ``cfg``: services_defaults and
+    services (the table and its overlay), dag_sync (its row), migrate (its row),
+    default_capacity_provider_strategy, capacity_providers, and the names _aws_problems checks."""
     problems: list[str] = []
-    rows = dict(cfg["services"])
-    unknown = sorted(set(rows) - set(AIRFLOW_SERVICES))
-    if unknown:
-        problems.append(
-            f"compute_services has unknown services {unknown} (known: {', '.join(AIRFLOW_SERVICES)})"
-        )
-    rows["dag-sync"] = cfg["dag_sync"]
-    rows["db-migrate"] = cfg["migrate"]
+    raw = _merge(dict(cfg.get("services_defaults") or {}), dict(cfg.get("services") or {}))
+    raw = {name: row for name, row in raw.items() if row is not None}
+    table = service_table(cfg.get("services_defaults") or {}, cfg.get("services") or {})
+    problems.extend(_table_problems(table, raw))
+    rows = {**table, DAG_SYNC: cfg["dag_sync"], MIGRATE: cfg["migrate"]}
     for name, row in rows.items():
         variable = (
-            f"compute_services.{name}" if name in AIRFLOW_SERVICES else f"compute_{name.replace('-', '_')}"
+            f"compute_{name.replace('-', '_')}" if name in (DAG_SYNC, MIGRATE) else f"compute_services.{name}"
         )
         problems.extend(filter(None, [size_problem(variable, row.get("cpu"), row.get("memory"))]))
         problems.extend(filter(None, [image_problem(f"{variable}.image", row.get("image"))]))
-        problems.extend(_count_problems(name, row))
+        if name in table:
+            problems.extend(_count_problems(name, row))
         provider = row.get("capacity_provider", "FARGATE")
         if provider not in cfg["capacity_providers"] or provider not in CAPACITY_PROVIDERS:
             problems.append(
@@ -141,9 +304,6 @@ def compute_problems(cfg: dict) -> list[str]:
                 f"compute_default_capacity_provider_strategy names {entry.get('capacity_provider')!r}, "
                 "which is not in compute_capacity_providers"
             )
-    worker = rows.get("worker", {})
-    if worker and (worker.get("min_capacity") is None or worker.get("max_capacity") is None):
-        problems.append("compute_services.worker needs min_capacity and max_capacity (autoscaling)")
     problems.extend(_aws_problems(cfg, rows))
     return problems
 
@@ -170,6 +330,12 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
             ],
         ),
         aws_rules.property_problem(
+            "compute_log_retention_days",
+            cfg.get("log_retention_days", 30),
+            "AWS::Logs::LogGroup",
+            "RetentionInDays",
+        ),
+        aws_rules.property_problem(
             "compute_exec_log_retention_days",
             cfg.get("exec_log_retention_days", 30),
             "AWS::Logs::LogGroup",
@@ -182,9 +348,18 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
             "RuntimePlatform.CpuArchitecture",
         ),
     ]
-    names = [f"{prefix}-execution"] + [
-        f"{prefix}-{service}-task" for service in rows if service != "db-migrate"
-    ]
+    for short, name in log_groups(
+        prefix, {n: r for n, r in rows.items() if n not in (DAG_SYNC, MIGRATE)}
+    ).items():
+        checks.append(
+            aws_rules.blame(
+                aws_rules.property_problem(
+                    f"the log group name of {short!r}", name, "AWS::Logs::LogGroup", "LogGroupName"
+                ),
+                root,
+            )
+        )
+    names = [f"{prefix}-execution"] + [f"{prefix}-{service}-task" for service in rows if service != MIGRATE]
     # The first refused IAM role and service name is enough: they share the prefix.
     checks.append(
         next(
@@ -221,12 +396,6 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
             "compute_alb_domain_name (default: alb_domain_name) is empty: Airflow's workers, triggerer and "
             "dag-processor reach the Task Execution API at https://<that name>:"
             f"{cfg.get('execution_api_port')}/execution/ and verify the ALB certificate against it"
-        )
-    worker = rows.get("worker") or {}
-    if worker.get("min_capacity") is not None and int(worker["min_capacity"]) < 0:
-        checks.append(
-            f"compute_services.worker.min_capacity={worker['min_capacity']} is refused by Application Auto "
-            "Scaling: capacities are 0 or more"
         )
     problems = []
     for problem in checks:
@@ -296,50 +465,63 @@ def _task_logs_statements(ctx: dict, write: bool) -> list[dict]:
     ]
 
 
-def _metrics_statement(service: str) -> dict:
+def metrics_namespaces(row: dict) -> list[str]:
+    """The CloudWatch namespaces a row's metrics container puts into."""
+    return ["Airflow"] + (["Airflow/Celery"] if row.get("queue_depth") else [])
+
+
+def _metrics_statement(row: dict) -> dict:
     """PutMetricData for the metrics container, limited to its namespaces."""
     return _statement(
         "AirflowMetrics",
         ["cloudwatch:PutMetricData"],
         "*",
-        {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACES[service]}},
+        {"StringEquals": {"cloudwatch:namespace": metrics_namespaces(row)}},
     )
 
 
-def task_role_policies(ctx: dict) -> dict:
-    """Service -> the inline policy document of its task role. No wildcard action; every KMS grant
-    names its key ARN; S3 grants name bucket and prefix. The scheduler gets no ecs:RunTask or
-    iam:PassRole (Celery needs neither)."""
+def _row_statements(ctx: dict, row: dict) -> list[dict]:
+    """An Airflow row's own grants: its DAG mount (read-only), its task logs (``task_logs``), the
+    scale-in protection of its own tasks, its metrics namespaces. No ecs:RunTask or iam:PassRole
+    for any row (Celery needs neither)."""
     cluster_tasks = f"arn:aws:ecs:{ctx['region']}:{ctx['account_id']}:task/{ctx['cluster']}/*"
-    dags = f"arn:aws:s3:::{ctx['dags_bucket']}"
-    per_service = {
-        "api-server": [*_task_logs_statements(ctx, write=False), _efs_statement(ctx, write=False)],
-        "scheduler": [_efs_statement(ctx, write=False), _metrics_statement("scheduler")],
-        "dag-processor": [*_task_logs_statements(ctx, write=True), _efs_statement(ctx, write=False)],
-        "triggerer": [*_task_logs_statements(ctx, write=True), _efs_statement(ctx, write=False)],
-        "worker": [
-            *_task_logs_statements(ctx, write=True),
-            _efs_statement(ctx, write=False),
+    statements = []
+    if row["task_logs"] != "none":
+        statements.extend(_task_logs_statements(ctx, write=row["task_logs"] == "write"))
+    statements.append(_efs_statement(ctx, write=False))
+    if row.get("scale_in_protection"):
+        statements.append(
             _statement(
                 "ScaleInProtection", ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"], cluster_tasks
-            ),
-            _metrics_statement("worker"),
-        ],
-        "dag-sync": [
-            _statement(
-                "DagsList", ["s3:ListBucket"], dags, {"StringLike": {"s3:prefix": [f"{ctx['env']}/*"]}}
-            ),
-            _statement("DagsRead", ["s3:GetObject"], f"{dags}/{ctx['env']}/*"),
-            _statement("DagsKey", ["kms:Decrypt"], ctx["key_arns"]["s3"]),
-            _statement(
-                "SyncLagMetric",
-                ["cloudwatch:PutMetricData"],
-                "*",
-                {"StringEquals": {"cloudwatch:namespace": ctx["dag_sync_metric_namespace"]}},
-            ),
-            _efs_statement(ctx, write=True),
-        ],
-    }
+            )
+        )
+    if row.get("metrics"):
+        statements.append(_metrics_statement(row))
+    return statements
+
+
+def _dag_sync_statements(ctx: dict) -> list[dict]:
+    dags = f"arn:aws:s3:::{ctx['dags_bucket']}"
+    return [
+        _statement("DagsList", ["s3:ListBucket"], dags, {"StringLike": {"s3:prefix": [f"{ctx['env']}/*"]}}),
+        _statement("DagsRead", ["s3:GetObject"], f"{dags}/{ctx['env']}/*"),
+        _statement("DagsKey", ["kms:Decrypt"], ctx["key_arns"]["s3"]),
+        _statement(
+            "SyncLagMetric",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            {"StringEquals": {"cloudwatch:namespace": ctx["dag_sync_metric_namespace"]}},
+        ),
+        _efs_statement(ctx, write=True),
+    ]
+
+
+def task_role_policies(ctx: dict) -> dict:
+    """Service -> the inline policy document of its task role, from its row (``ctx['services']``,
+    the merged table). No wildcard action; every KMS grant names its key ARN; S3 grants name bucket
+    and prefix."""
+    per_service = {name: _row_statements(ctx, row) for name, row in ctx["services"].items()}
+    per_service[DAG_SYNC] = _dag_sync_statements(ctx)
     return {
         service: {"Version": "2012-10-17", "Statement": statements + _exec_statements(ctx)}
         for service, statements in per_service.items()
@@ -419,13 +601,13 @@ def _secret_list(ctx: dict, wanted: dict) -> list[dict]:
     ]
 
 
-def _logging(ctx: dict, service: str) -> dict:
+def _logging(ctx: dict, group: str, stream_prefix: str) -> dict:
     return {
         "logDriver": "awslogs",
         "options": {
-            "awslogs-group": ctx["log_groups"][service],
+            "awslogs-group": ctx["log_groups"][group],
             "awslogs-region": ctx["region"],
-            "awslogs-stream-prefix": service,
+            "awslogs-stream-prefix": stream_prefix,
         },
     }
 
@@ -470,60 +652,70 @@ def _dags_volume(ctx: dict) -> list[dict]:
     ]
 
 
-def metrics_container(service: str, ctx: dict, image: str) -> dict:
-    """The non-essential second container of the scheduler and worker tasks: Airflow's StatsD to
-    CloudWatch (and, on the scheduler, the Celery queue depth read from Redis with the broker URL)."""
-    logging = _logging(ctx, service)
-    logging["options"]["awslogs-stream-prefix"] = f"{service}-metrics"
+def metrics_container(service: str, ctx: dict, row: dict) -> dict:
+    """The non-essential second container of a row with ``metrics``: Airflow's StatsD to
+    CloudWatch and, with ``queue_depth``, every worker pool's Celery queue depth read from Redis
+    with the broker URL (one datum per pool, dimension WorkerPool, and the total)."""
+    logging = _logging(ctx, row["log_group"], f"{service}-metrics")
+    env = {"AIRFLOW_ECS_METRICS_ENVIRONMENT": ctx["env"], "AWS_REGION": ctx["region"]}
+    command = ["airflow_ecs_image.statsd_bridge"]
+    if row.get("queue_depth"):
+        command.append("--queue-depth")
+        env["AIRFLOW_ECS_QUEUE_POOLS"] = json.dumps(worker_pools(ctx["services"]), sort_keys=True)
     container = {
         "name": "metrics",
-        "image": image,
+        "image": row["image"],
         "essential": False,
         "entryPoint": ["python", "-m"],
-        "command": list(METRICS_COMMANDS[service]),
-        "environment": _env_list(
-            {"AIRFLOW_ECS_METRICS_ENVIRONMENT": ctx["env"], "AWS_REGION": ctx["region"]}
-        ),
+        "command": command,
+        "environment": _env_list(env),
         "logConfiguration": logging,
         "stopTimeout": 10,
     }
-    if "--queue-depth" in container["command"]:
+    if row.get("queue_depth"):
         container["secrets"] = _secret_list(ctx, {"AIRFLOW__CELERY__BROKER_URL": "celery_broker_url"})
     return container
 
 
+def _command(row: dict) -> list[str]:
+    """The row's command; a worker pool serves its queues (``airflow celery worker --queues``)."""
+    command = [str(part) for part in row["command"]]
+    if row.get("queues"):
+        command += ["--queues", ",".join(row["queues"])]
+    return command
+
+
 def airflow_task_definition(service: str, ctx: dict) -> dict:
-    """The task definition (pathwai.airflow_ecs.ecs_task_definition options) of one Airflow service."""
+    """The task definition (pathwai.airflow_ecs.ecs_task_definition options) of one Airflow service,
+    from its row alone: image, size, command, health check, port, secrets, login settings,
+    worker concurrency, metrics container, log group."""
     row = ctx["services"][service]
     env = dict(ctx["airflow_environment"])
     env.update(row.get("environment") or {})
-    if service == "api-server":
+    if row.get("login"):
         env.update(ctx["auth_environment"])
-    if service == "worker":
+    if row.get("queues"):
         env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = row.get("concurrency", 16)
-    if service == "scheduler":
-        env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] = "True"
-    if service in METRICS_COMMANDS:
+    if row.get("metrics"):
         env.update(STATSD_ENVIRONMENT)
-    secrets = dict(AIRFLOW_SECRETS, **(JWT_SECRET if service in JWT_HOLDERS else {}))
     container = {
         "name": service,
         "image": row["image"],
         "essential": True,
-        "command": list(row["command"]),
+        "command": _command(row),
         "environment": _env_list(env),
-        "secrets": _secret_list(ctx, secrets),
+        "secrets": _secret_list(ctx, {SECRET_VARIABLES[short]: short for short in row["secrets"]}),
         "mountPoints": [{"sourceVolume": DAGS_VOLUME, "containerPath": DAGS_PATH, "readOnly": True}],
-        "logConfiguration": _logging(ctx, service),
-        "healthCheck": _health(ctx["health_commands"][service], row),
+        "logConfiguration": _logging(ctx, row["log_group"], service),
+        "healthCheck": _health(row["health_command"], row),
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": int(row.get("stop_timeout", 30)),
     }
     if row.get("port"):
         container["portMappings"] = [{"containerPort": int(row["port"]), "protocol": "tcp"}]
     containers = [container]
-    if service in METRICS_COMMANDS:
-        containers.append(metrics_container(service, ctx, row["image"]))
+    if row.get("metrics"):
+        containers.append(metrics_container(service, ctx, row))
     family = f"{ctx['prefix']}-{service}"
     return _task(ctx, family, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
 
@@ -545,7 +737,7 @@ def dag_sync_task_definition(ctx: dict) -> dict:
         "essential": True,
         "environment": _env_list(env),
         "mountPoints": [{"sourceVolume": DAGS_VOLUME, "containerPath": DAGS_PATH, "readOnly": False}],
-        "logConfiguration": _logging(ctx, "dag-sync"),
+        "logConfiguration": _logging(ctx, DAG_SYNC, DAG_SYNC),
         "healthCheck": _health(["airflow-dag-sync", "--health"], row),
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": 30,
@@ -572,57 +764,59 @@ def migrate_task_definition(ctx: dict) -> dict:
                 "AIRFLOW__CORE__FERNET_KEY": "fernet_key",
             },
         ),
-        "logConfiguration": _logging(ctx, "db-migrate"),
+        "logConfiguration": _logging(ctx, MIGRATE, MIGRATE),
     }
     return _task(ctx, f"{ctx['prefix']}-db-migrate", row, [container], None, [])
 
 
 def task_definitions(ctx: dict) -> list[dict]:
     """Every long-running service's task definition, with its service name."""
-    defs = [{"service": s, "definition": airflow_task_definition(s, ctx)} for s in AIRFLOW_SERVICES]
-    return [*defs, {"service": "dag-sync", "definition": dag_sync_task_definition(ctx)}]
+    defs = [{"service": s, "definition": airflow_task_definition(s, ctx)} for s in ctx["services"]]
+    return [*defs, {"service": DAG_SYNC, "definition": dag_sync_task_definition(ctx)}]
 
 
 # ---- Services and autoscaling ----------------------------------------------------------------
+
+
+def _load_balancers(cfg: dict, service: str, row: dict) -> list[dict]:
+    if not row.get("load_balancer"):
+        return []
+    return [
+        {
+            "target_group_arn": cfg["target_group_arn"],
+            "container_name": service,
+            "container_port": int(row["port"]),
+        }
+    ]
 
 
 def service_items(definitions: list, cfg: dict) -> list[dict]:
     """The pathwai.airflow_ecs.ecs_service ``services`` entries, one per task definition of
     :func:`task_definitions`. ``cfg``: prefix, env, tags, services (the merged table), dag_sync,
     by_family (family -> ecs_task_definition result: its task_definition_arn, or none in check
-    mode), subnet_ids, group_ids (service -> security group id), target_group_arn,
+    mode), subnet_ids, group_ids (security group short name -> id), target_group_arn,
     minimum_healthy_percent, maximum_percent, health_check_grace_period, enable_execute_command.
     Private subnets, no public IP, the circuit breaker with rollback, ECS Exec, tags propagated;
-    the worker's desired count belongs to Application Auto Scaling once the service exists."""
+    an autoscaled row's desired count belongs to Application Auto Scaling once the service exists."""
     items = []
     for item in definitions:
         service, family = item["service"], item["definition"]["family"]
-        row = cfg["dag_sync"] if service == "dag-sync" else cfg["services"][service]
+        row = cfg["dag_sync"] if service == DAG_SYNC else cfg["services"][service]
         entry = {
             "name": f"{cfg['prefix']}-{service}",
             "task_definition": (cfg["by_family"].get(family) or {}).get("task_definition_arn") or family,
             "desired_count": int(row["desired_count"]),
-            "desired_count_managed_externally": service == "worker",
+            "desired_count_managed_externally": row.get("max_capacity") is not None,
             "capacity_provider_strategy": [
                 {"capacity_provider": row["capacity_provider"], "weight": 1, "base": 0}
             ],
             "platform_version": "LATEST",
             "network_configuration": {
                 "subnets": list(cfg["subnet_ids"]),
-                "security_groups": [cfg["group_ids"][service]],
+                "security_groups": [cfg["group_ids"][row.get("security_group") or service]],
                 "assign_public_ip": False,
             },
-            "load_balancers": (
-                [
-                    {
-                        "target_group_arn": cfg["target_group_arn"],
-                        "container_name": "api-server",
-                        "container_port": int(row["port"]),
-                    }
-                ]
-                if service == "api-server"
-                else []
-            ),
+            "load_balancers": _load_balancers(cfg, service, row),
             "deployment_configuration": {
                 "minimum_healthy_percent": int(cfg["minimum_healthy_percent"]),
                 "maximum_percent": int(cfg["maximum_percent"]),
@@ -633,39 +827,48 @@ def service_items(definitions: list, cfg: dict) -> list[dict]:
             "tags": {**cfg["tags"], "airflow:env": cfg["env"], "airflow:component": service},
             "purge_tags": True,
         }
-        if service == "api-server":
+        if row.get("load_balancer"):
             entry["health_check_grace_period_seconds"] = int(cfg["health_check_grace_period"])
         items.append(entry)
     return items
 
 
-def worker_scaling_policies(cfg: dict) -> list[dict]:
-    """The worker's scale-out and scale-in step policies as community.aws.application_autoscaling_policy
-    options (the scalable target's min/max ride along). ``cfg``: prefix, cluster, min_capacity,
-    max_capacity, scale_out_step, scale_in_step, scale_out_cooldown, scale_in_cooldown. The
-    monitoring role's queue-depth alarms call them."""
+def scaling_policies(cfg: dict) -> list[dict]:
+    """Each autoscaled row's scale-out and scale-in step policies as
+    community.aws.application_autoscaling_policy options (the scalable target's min/max ride along),
+    named ``<prefix>-<service>-scale-out`` / ``-scale-in``. ``cfg``: prefix, cluster, services (the
+    merged table), scale_out_step, scale_in_step, scale_out_cooldown, scale_in_cooldown (a row's
+    own scale_out_step / scale_in_step win). The monitoring role's queue-depth alarms call them."""
     steps = {
         "scale-out": ("scale_out", {"MetricIntervalLowerBound": 0}),
         "scale-in": ("scale_in", {"MetricIntervalUpperBound": 0}),
     }
-    return [
-        {
-            "policy_name": f"{cfg['prefix']}-worker-{name}",
-            "service_namespace": "ecs",
-            "resource_id": f"service/{cfg['cluster']}/{cfg['prefix']}-worker",
-            "scalable_dimension": "ecs:service:DesiredCount",
-            "policy_type": "StepScaling",
-            "minimum_tasks": int(cfg["min_capacity"]),
-            "maximum_tasks": int(cfg["max_capacity"]),
-            "step_scaling_policy_configuration": {
-                "AdjustmentType": "ChangeInCapacity",
-                "Cooldown": int(cfg[f"{key}_cooldown"]),
-                "MetricAggregationType": "Average",
-                "StepAdjustments": [{**bound, "ScalingAdjustment": int(cfg[f"{key}_step"])}],
-            },
-        }
-        for name, (key, bound) in steps.items()
-    ]
+    policies = []
+    for service in autoscaled(cfg["services"]):
+        row = cfg["services"][service]
+        for name, (key, bound) in steps.items():
+            step = row.get(f"{key}_step")
+            policies.append(
+                {
+                    "service": service,
+                    "policy_name": f"{cfg['prefix']}-{service}-{name}",
+                    "service_namespace": "ecs",
+                    "resource_id": f"service/{cfg['cluster']}/{cfg['prefix']}-{service}",
+                    "scalable_dimension": "ecs:service:DesiredCount",
+                    "policy_type": "StepScaling",
+                    "minimum_tasks": int(row["min_capacity"]),
+                    "maximum_tasks": int(row["max_capacity"]),
+                    "step_scaling_policy_configuration": {
+                        "AdjustmentType": "ChangeInCapacity",
+                        "Cooldown": int(cfg[f"{key}_cooldown"]),
+                        "MetricAggregationType": "Average",
+                        "StepAdjustments": [
+                            {**bound, "ScalingAdjustment": int(cfg[f"{key}_step"] if step is None else step)}
+                        ],
+                    },
+                }
+            )
+    return policies
 
 
 def task_role_item(item: dict, prefix: str) -> dict:
@@ -679,9 +882,26 @@ def task_role_item(item: dict, prefix: str) -> dict:
     }
 
 
-def log_groups(prefix: str) -> dict:
-    """Service -> its container log group (the data role creates them)."""
-    return {service: f"/ecs/{prefix}-{service}" for service in LOG_SERVICES}
+def log_groups(prefix: str, services: dict) -> dict:
+    """Log group short name -> its name (/ecs/<prefix>-<short>): every row's ``log_group``, the DAG
+    sync's and db migrate's (the data role creates them; a worker pool writes to its
+    ``log_group``, by default the worker's, under its own stream prefix)."""
+    groups = [row["log_group"] for row in services.values()] + [DAG_SYNC, MIGRATE]
+    return {group: f"/ecs/{prefix}-{group}" for group in dict.fromkeys(groups)}
+
+
+def log_group_items(groups: dict, kms_key_id: str, retention, tags: dict) -> list[dict]:
+    """:func:`log_groups` as pathwai.airflow_ecs.cloudwatch_log_groups entries (logs key, retention,
+    tagged airflow:component with the group's short name)."""
+    return [
+        {
+            "name": name,
+            "kms_key_id": kms_key_id,
+            "retention": int(retention),
+            "tags": {**tags, "airflow:component": short},
+        }
+        for short, name in groups.items()
+    ]
 
 
 def task_images(services: dict, dag_sync: dict, migrate: dict) -> list[str]:
@@ -689,9 +909,9 @@ def task_images(services: dict, dag_sync: dict, migrate: dict) -> list[str]:
     return [row["image"] for row in services.values()] + [dag_sync["image"], migrate["image"]]
 
 
-def task_role_arns(role_arns: dict, prefix: str) -> dict:
+def task_role_arns(role_arns: dict, prefix: str, services: dict) -> dict:
     """Service -> its task role ARN, from iam_roles' ``roles`` (role name -> ARN)."""
-    return {service: role_arns[f"{prefix}-{service}-task"] for service in TASK_SERVICES}
+    return {service: role_arns[f"{prefix}-{service}-task"] for service in service_names(services)}
 
 
 def role_items(ctx: dict) -> list[dict]:
@@ -730,6 +950,7 @@ class FilterModule:
             "compute_problems": compute_problems,
             "compute_role_items": role_items,
             "compute_log_groups": log_groups,
+            "compute_log_group_items": log_group_items,
             "task_images": task_images,
             "task_role_arns": task_role_arns,
             "iam_role_item": iam_role_item,
@@ -739,5 +960,9 @@ class FilterModule:
             "airflow_task_definitions": task_definitions,
             "migrate_task_definition": migrate_task_definition,
             "ecs_service_items": service_items,
-            "worker_scaling_policies": worker_scaling_policies,
+            "scaling_policies": scaling_policies,
+            "compute_service_table": service_table,
+            "compute_service_names": service_names,
+            "compute_autoscaled": autoscaled,
+            "compute_scalable_targets": scalable_targets,
         }

@@ -115,8 +115,9 @@ LIFECYCLE_DAYS = (
 
 def hardening_problems(cfg: dict) -> list[str]:
     """Enhanced monitoring, log retention and the buckets' lifecycle (issue 16): RDS's documented
-    monitoring intervals (cfn-lint's schema), on in production; every log group kept at least
-    ``data_min_log_retention_days``; lifecycle days S3 accepts."""
+    monitoring intervals (cfn-lint's schema), on in production; the compute role's log groups kept
+    at least ``data_min_log_retention_days`` (when the inventory sets their retention: the data role
+    runs before compute's defaults are loaded); lifecycle days S3 accepts."""
     problems = []
     interval = cfg.get("rds_monitoring_interval", 0)
     problem = aws_rules.documented_value_problem(
@@ -132,9 +133,10 @@ def hardening_problems(cfg: dict) -> list[str]:
     if not str(minimum).isdigit():
         problems.append(f"data_min_log_retention_days={minimum!r} must be a number of days (0: no minimum)")
         minimum = 0
-    kept = [("data_log_retention_days", cfg.get("log_retention_days"))]
-    if cfg.get("exec_log_retention_days") not in (None, ""):
-        kept.append(("compute_exec_log_retention_days", cfg["exec_log_retention_days"]))
+    kept = [
+        ("compute_log_retention_days", cfg.get("log_retention_days")),
+        ("compute_exec_log_retention_days", cfg.get("exec_log_retention_days")),
+    ]
     for variable, days in kept:
         if str(days).isdigit() and int(days) < int(minimum):
             problems.append(
@@ -237,9 +239,6 @@ def _aws_problems(cfg: dict) -> list[str]:
         aws_rules.property_problem(
             "data_efs_throughput_mode", cfg["efs_throughput_mode"], "AWS::EFS::FileSystem", "ThroughputMode"
         ),
-        aws_rules.property_problem(
-            "data_log_retention_days", cfg["log_retention_days"], "AWS::Logs::LogGroup", "RetentionInDays"
-        ),
     ]
     if cfg["efs_lifecycle_transition_to_ia"]:
         checks.append(
@@ -258,18 +257,6 @@ def _aws_problems(cfg: dict) -> list[str]:
                 "efs",
                 "CreateFileSystem",
                 "ProvisionedThroughputInMibps",
-            )
-        )
-    for service in cfg.get("log_services") or []:
-        checks.append(
-            aws_rules.blame(
-                aws_rules.property_problem(
-                    f"the log group name of data_log_services {service!r}",
-                    f"/ecs/{prefix}-{service}",
-                    "AWS::Logs::LogGroup",
-                    "LogGroupName",
-                ),
-                links,
             )
         )
     problems = [problem for problem in checks if problem]
@@ -310,17 +297,6 @@ def _aws_problems(cfg: dict) -> list[str]:
 def mount_targets(subnet_ids: list, security_groups: list) -> list[dict]:
     """One EFS mount target per subnet, each with the given security groups."""
     return [{"subnet_id": subnet, "security_groups": list(security_groups)} for subnet in subnet_ids]
-
-
-def log_group_item(name_and_component, kms_key_id: str, retention: int, tags: dict) -> dict:
-    """A (log group name, component) pair as a cloudwatch_log_groups entry, tagged with the component."""
-    name, component = name_and_component
-    return {
-        "name": name,
-        "kms_key_id": kms_key_id,
-        "retention": int(retention),
-        "tags": {**tags, "airflow:component": component},
-    }
 
 
 def dag_sync_role_arn(account_id: str, name_prefix: str) -> str:
@@ -543,18 +519,11 @@ def connection_secrets(prefix: str) -> list[dict]:
     ]
 
 
-def log_groups(services: list, name_prefix: str, kms_key_id: str, retention: int, tags: dict) -> list[dict]:
-    """One cloudwatch_log_groups entry per service: ``/ecs/<name_prefix>-<service>``."""
-    return [log_group_item((f"/ecs/{name_prefix}-{s}", s), kms_key_id, retention, tags) for s in services]
-
-
 class FilterModule:
     def filters(self):
         return {
             "data_problems": data_problems,
             "mount_targets": mount_targets,
-            "log_group_item": log_group_item,
-            "log_groups": log_groups,
             "generated_secrets": generated_secrets,
             "connection_secrets": connection_secrets,
             "efs_file_system_policy": efs_file_system_policy,

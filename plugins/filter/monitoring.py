@@ -25,7 +25,7 @@ PLACEHOLDERS = (
     "@db_instance",
     "@efs",
     "@cluster",
-    "@worker_service",
+    "@pool",
 )
 PROTOCOLS = ("email", "email-json", "http", "https", "sqs", "lambda", "sms", "application", "firehose")
 STORAGE_PERCENT = "@rds_storage_percent:"
@@ -82,6 +82,12 @@ def monitoring_problems(cfg: dict) -> list[str]:
         if row.get("actions", "alerts") not in ACTIONS:
             problems.append(
                 f"alarm {name}: actions {row.get('actions')!r} is not one of {', '.join(ACTIONS)}"
+            )
+        pooled = row.get("actions", "alerts") != "alerts" or "@pool" in (row.get("dimensions") or {}).values()
+        if pooled and not row.get("per_pool"):
+            problems.append(
+                f"alarm {name}: scaling actions and the @pool dimension need per_pool: true "
+                "(one alarm per worker pool)"
             )
         problem = _threshold_problem(name, row["threshold"])
         if problem:
@@ -191,41 +197,56 @@ def _threshold(row: dict, ctx: dict) -> float:
     return float(threshold)
 
 
-def alarm_list(table: dict, ctx: dict) -> list[dict]:
-    """amazon.aws.cloudwatch_metric_alarm options, one per alarm (per Redis node for @redis_node rows).
-
-    ``ctx``: prefix, environment, topic_arn, scale_out_arn, scale_in_arn, notify_on_scaling,
-    notify_ok, and the lookup's alb (app/..), target_group (targetgroup/..), db_instance, efs,
-    efs_throughput_mode, cluster, worker_service, redis_nodes, db_allocated_storage_gib."""
-    values = {placeholder: ctx.get(placeholder[1:], "") for placeholder in PLACEHOLDERS}
+def _actions(key: str, row: dict, ctx: dict, pool: str | None) -> tuple[list, list]:
+    """(alarm actions, OK actions) of one alarm: the topic, or the pool's step policy."""
     topic = [ctx["topic_arn"]] if ctx.get("topic_arn") else []
+    action = row.get("actions", "alerts")
+    if action == "alerts":
+        return topic, topic if ctx.get("notify_ok", True) else []
+    policy = (ctx.get("pools", {}).get(pool) or {}).get(
+        "scale_out_arn" if action == "scale-out" else "scale_in_arn"
+    )
+    if not policy:
+        raise ValueError(f"alarm {key}: the {action} policy of pool {pool} was not found (run phase 3 first)")
+    notify = topic if ctx.get("notify_on_scaling") else []
+    return [policy, *notify], notify
+
+
+def _expansions(row: dict, ctx: dict) -> list[tuple[str | None, str | None]]:
+    """(pool, Redis node) pairs one row becomes: one alarm per worker pool for rows with
+    ``per_pool``, one per Redis node for @redis_node rows, else one."""
+    dims = row.get("dimensions") or {}
+    pools = list(ctx.get("pools") or {}) if row.get("per_pool") else [None]
+    nodes = list(ctx.get("redis_nodes") or []) if "@redis_node" in dims.values() else [None]
+    return [(pool, node) for pool in pools for node in nodes]
+
+
+def alarm_list(table: dict, ctx: dict) -> list[dict]:
+    """amazon.aws.cloudwatch_metric_alarm options, one per alarm (per worker pool for ``per_pool``
+    rows, named ``<prefix>-<pool>-<key>``; per Redis node for @redis_node rows).
+
+    ``ctx``: prefix, environment, topic_arn, pools (pool -> service, scale_out_arn, scale_in_arn),
+    notify_on_scaling, notify_ok, and the lookup's alb (app/..), target_group (targetgroup/..),
+    db_instance, efs, efs_throughput_mode, cluster, redis_nodes, db_allocated_storage_gib."""
+    values = {placeholder: ctx.get(placeholder[1:], "") for placeholder in PLACEHOLDERS}
     alarms = []
     for key, row in sorted(table.items()):
         if not _enabled(row, ctx):
             continue
-        action = row.get("actions", "alerts")
-        if action == "alerts":
-            alarm_actions, ok_actions = topic, topic if ctx.get("notify_ok", True) else []
-        else:
-            policy = ctx.get("scale_out_arn" if action == "scale-out" else "scale_in_arn")
-            if not policy:
-                raise ValueError(
-                    f"alarm {key}: the worker's {action} policy was not found (run phase 3 first)"
-                )
-            notify = topic if ctx.get("notify_on_scaling") else []
-            alarm_actions, ok_actions = [policy, *notify], notify
-        dims = row.get("dimensions") or {}
-        per_node = "@redis_node" in dims.values()
-        for node in ctx.get("redis_nodes", []) if per_node else [None]:
+        for pool, node in _expansions(row, ctx):
+            alarm_actions, ok_actions = _actions(key, row, ctx, pool)
             dimensions = {
-                name: (node if value == "@redis_node" else values.get(value, value))
-                for name, value in dims.items()
+                name: (
+                    node if value == "@redis_node" else pool if value == "@pool" else values.get(value, value)
+                )
+                for name, value in (row.get("dimensions") or {}).items()
             }
             empty = sorted(name for name, value in dimensions.items() if value in ("", None))
             if empty:
                 raise ValueError(f"alarm {key}: nothing found for dimension(s) {', '.join(empty)}")
+            name = f"{ctx['prefix']}-" + (f"{pool}-" if pool else "") + key + (f"-{node}" if node else "")
             alarm = {
-                "name": f"{ctx['prefix']}-{key}" + (f"-{node}" if node else ""),
+                "name": name,
                 "namespace": row["namespace"],
                 "metric_name": row["metric"],
                 "dimensions": {name: str(value) for name, value in dimensions.items()},
@@ -235,7 +256,7 @@ def alarm_list(table: dict, ctx: dict) -> list[dict]:
                 "period": int(row["period"]),
                 "evaluation_periods": int(row["evaluation_periods"]),
                 "treat_missing_data": row.get("treat_missing_data", "missing"),
-                "description": row.get("description", key),
+                "description": row.get("description", key).replace("@pool", pool or ""),
                 "alarm_actions": list(alarm_actions),
                 "ok_actions": list(ok_actions),
             }
@@ -268,10 +289,16 @@ def dashboard_body(ctx: dict) -> dict:
     latency, RDS and Redis health. ``ctx`` as for alarm_list plus region."""
     env, region = ctx["environment"], ctx["region"]
     node = (ctx.get("redis_nodes") or [""])[0]
+    pools = ctx.get("pools") or {}
     rows = [
-        ("Celery queue depth", [["Airflow/Celery", "QueueDepth", "Environment", env]], "Average"),
         (
-            "Running workers (ECS tasks)",
+            "Celery queue depth (all, and per worker pool)",
+            [["Airflow/Celery", "QueueDepth", "Environment", env]]
+            + [["Airflow/Celery", "QueueDepth", "Environment", env, "WorkerPool", pool] for pool in pools],
+            "Average",
+        ),
+        (
+            "Running workers per pool (ECS tasks)",
             [
                 [
                     "ECS/ContainerInsights",
@@ -279,8 +306,9 @@ def dashboard_body(ctx: dict) -> dict:
                     "ClusterName",
                     ctx["cluster"],
                     "ServiceName",
-                    ctx["worker_service"],
+                    p["service"],
                 ]
+                for p in pools.values()
             ],
             "Average",
         ),
@@ -381,15 +409,13 @@ def context(found: dict, cfg: dict) -> dict:
     """What the alarms and the dashboard name, from what ``monitoring_targets_info`` found.
 
     ``found``: that module's result (or the plan's values in the same shape); ``cfg``: prefix,
-    environment, region, scale_out_policy_name, scale_in_policy_name, notify_on_scaling,
-    notify_ok, cluster, worker_service (the role's variables without ``monitoring_``)."""
-    policies = found.get("policy_arns") or {}
+    environment, region, notify_on_scaling, notify_ok, cluster (the role's variables without
+    ``monitoring_``)."""
     return {
         "prefix": cfg["prefix"],
         "environment": cfg["environment"],
         "region": cfg["region"],
-        "scale_out_arn": policies.get(cfg["scale_out_policy_name"], ""),
-        "scale_in_arn": policies.get(cfg["scale_in_policy_name"], ""),
+        "pools": dict(found.get("pools") or {}),
         "notify_on_scaling": cfg["notify_on_scaling"],
         "notify_ok": cfg["notify_ok"],
         "alb": arn_suffix(found.get("alb_arn") or "", "app/"),
@@ -400,7 +426,6 @@ def context(found: dict, cfg: dict) -> dict:
         "efs": found.get("efs_id") or "",
         "efs_throughput_mode": found.get("efs_throughput_mode") or "bursting",
         "cluster": cfg["cluster"],
-        "worker_service": cfg["worker_service"],
     }
 
 

@@ -112,7 +112,7 @@ def _aws_problems(cfg: dict) -> list[str]:
             )
     prefix = str(cfg.get("name_prefix") or "")
     links = aws_rules.prefix_links("network", prefix, cfg.get("project", ""), cfg.get("env", ""))
-    for short, group in (cfg.get("security_groups") or {}).items():
+    for short, group in expand_mirrors(cfg.get("security_groups") or {}).items():
         where = f"network_security_groups.{short}"
         group = group if isinstance(group, dict) else {}
         problems.extend(
@@ -157,6 +157,34 @@ def _rule_description(group: str, direction: str, peer: str, port) -> str:
     return f"{group}-{direction}-{peer}-tcp-{port}"
 
 
+def expand_mirrors(table: dict) -> dict:
+    """The table with each ``mirror: egress`` ingress rule turned into ``groups``: every group of
+    the table whose egress names this group on that port (so a pairing is written once, on the
+    side that opens the connection, and a new service group needs no edit of the stores' rows)."""
+    out = {}
+    for short, group in (table or {}).items():
+        group = dict(group) if isinstance(group, dict) else group
+        if isinstance(group, dict) and group.get("ingress"):
+            rules = []
+            for rule in group["ingress"]:
+                if isinstance(rule, dict) and rule.get("mirror") == "egress":
+                    port = str(rule.get("port"))
+                    peers = [
+                        other
+                        for other, row in table.items()
+                        if isinstance(row, dict)
+                        and any(
+                            str(e.get("port")) == port and short in (e.get("groups") or [])
+                            for e in row.get("egress") or []
+                        )
+                    ]
+                    rule = {k: v for k, v in rule.items() if k != "mirror"} | {"groups": peers}
+                rules.append(rule)
+            group["ingress"] = rules
+        out[short] = group
+    return out
+
+
 def security_group_specs(table: dict, prefix: str, prefix_list_ids: dict | None = None) -> list[dict]:
     """Turn the role's rule table into amazon.aws.ec2_security_group arguments.
 
@@ -167,7 +195,7 @@ def security_group_specs(table: dict, prefix: str, prefix_list_ids: dict | None 
     """
     prefix_list_ids = prefix_list_ids or {}
     specs = []
-    for short, group in table.items():
+    for short, group in expand_mirrors(table).items():
         spec = {"short": short, "name": f"{prefix}-{short}", "description": group["description"]}
         for direction, key in (("ingress", "rules"), ("egress", "rules_egress")):
             rules = []

@@ -43,16 +43,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render im
     tf_tags,
 )
 
-LOG_SERVICES, TASK_SERVICES = cf.LOG_SERVICES, cf.TASK_SERVICES
 KEY_PURPOSES = ("logs", "s3", "secrets")
 EXEC_LOG_GROUP_ID = pm.log_group_id("ecs-exec")
-SCALABLE_TARGET_ID = pm.logical_id("scaling", "target", "worker")
-
-
-def scaling_policy_id(name: str) -> str:
-    """A step policy of the worker by its short name (``scale-out``, ``scale-in``): the monitoring
-    layer's alarms call them."""
-    return pm.logical_id("scaling", "policy", "worker", name)
 
 
 def _hex(seed: str, length: int) -> str:
@@ -68,14 +60,8 @@ def _prefix(v: dict) -> str:
 
 
 def _table(v: dict) -> dict:
-    """``compute_services_defaults | combine(compute_services, recursive=True)``."""
-
-    def merge(base, over):
-        if isinstance(base, dict) and isinstance(over, dict):
-            return {**base, **{k: merge(base.get(k), val) for k, val in over.items()}}
-        return over
-
-    return merge(v["compute_services_defaults"], v.get("compute_services") or {})
+    """``compute_table`` as roles/compute/tasks/main.yml builds it."""
+    return cf.service_table(v["compute_services_defaults"], v.get("compute_services") or {})
 
 
 class _Stand:
@@ -126,7 +112,8 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "secret_prefix": v["compute_secret_prefix"],
         "dags_bucket": v["compute_dags_bucket"],
         "logs_bucket": v["compute_logs_bucket"],
-        "log_groups": cf.log_groups(prefix),
+        "log_groups": cf.log_groups(prefix, table),
+        "services": table,
         "exec_log_group": v["compute_exec_log_group"],
         "efs": efs,
         "images": cf.task_images(table, v["compute_dag_sync"], v["compute_migrate"]),
@@ -143,7 +130,8 @@ def _row_variable(service: str) -> str:
 def _role_names(v: dict) -> dict:
     """Short name (``execution``, ``worker-task``, ...) -> role name."""
     prefix = _prefix(v)
-    return {"execution": f"{prefix}-execution", **{f"{s}-task": f"{prefix}-{s}-task" for s in TASK_SERVICES}}
+    tasks = {f"{s}-task": f"{prefix}-{s}-task" for s in cf.service_names(_table(v))}
+    return {"execution": f"{prefix}-execution", **tasks}
 
 
 def compute_roles(v: dict, ctx: dict | None = None) -> list[dict]:
@@ -168,7 +156,7 @@ def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
     """``compute_task_context`` as roles/compute/tasks/task_definitions.yml assembles it."""
     # iam_roles' result (role name -> ARN), as compute_iam_roles.roles.
     role_arns = {name: stand.role_arn(short, name) for short, name in _role_names(v).items()}
-    secrets = sorted(set(cf.AIRFLOW_SECRETS.values()) | set(cf.JWT_SECRET.values()))
+    secrets = sorted(cf.SECRET_VARIABLES)
     secret_arns = {
         f"{ctx['secret_prefix']}/{short}": stand.arn(
             "secretsmanager",
@@ -179,12 +167,11 @@ def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
     }
     return {
         **ctx,
-        "services": _table(v),
         "dag_sync": v["compute_dag_sync"],
         "migrate": v["compute_migrate"],
         "secret_arns": secret_arns,
         "execution_role_arn": role_arns[f"{_prefix(v)}-execution"],
-        "task_role_arns": cf.task_role_arns(role_arns, _prefix(v)),
+        "task_role_arns": cf.task_role_arns(role_arns, _prefix(v), ctx["services"]),
         "cpu_architecture": v["compute_cpu_architecture"],
         "airflow_environment": v["compute_airflow_environment"],
         "auth_environment": {
@@ -197,7 +184,6 @@ def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
                 pm.ALB_ID,
             ),
         },
-        "health_commands": v["compute_health_commands"],
     }
 
 
@@ -250,6 +236,28 @@ def _exec_log_group(v: dict, ctx: dict) -> dict:
         props,
         {"LogGroupName": "compute_exec_log_group", "RetentionInDays": "compute_exec_log_retention_days"},
     )
+
+
+def _log_groups(v: dict, ctx: dict) -> list[dict]:
+    """The services' container log groups (roles/compute/tasks/cluster.yml)."""
+    tags = {**v["compute_tags"], "airflow:env": v["airflow_env"]}
+    items = cf.log_group_items(
+        ctx["log_groups"], pm.get_att(pm.key_id("logs"), "Arn"), v["compute_log_retention_days"], tags
+    )
+    return [
+        pm.resource(
+            "AWS::Logs::LogGroup",
+            pm.log_group_id(short),
+            {
+                "LogGroupName": item["name"],
+                "KmsKeyId": item["kms_key_id"],
+                "RetentionInDays": item["retention"],
+                "Tags": pm.tags(item["tags"]),
+            },
+            {"LogGroupName": "compute_services", "RetentionInDays": "compute_log_retention_days"},
+        )
+        for short, item in zip(ctx["log_groups"], items, strict=True)
+    ]
 
 
 def _cluster(v: dict, ctx: dict) -> dict:
@@ -330,7 +338,8 @@ def _services(v: dict, tctx: dict, stand: _Stand, definitions: list[dict]) -> li
     subnets = [
         stand.physical("subnet", pm.subnet_id("private", az)) for az in v["network_availability_zones"]
     ]
-    groups = {s: stand.physical("sg", pm.sg_id(s)) for s in TASK_SERVICES}
+    names = [row["security_group"] for row in tctx["services"].values()] + [cf.DAG_SYNC]
+    groups = {group: stand.physical("sg", pm.sg_id(group)) for group in names}
     target_group = stand.arn(
         "elasticloadbalancing",
         f"targetgroup/{v['compute_target_group_name']}/{_hex(pm.TARGET_GROUP_ID, 16)}",
@@ -373,35 +382,29 @@ def _autoscaling(v: dict, table: dict) -> list[dict]:
     cfg = {
         "prefix": _prefix(v),
         "cluster": v["compute_cluster_name"],
-        "min_capacity": table["worker"]["min_capacity"],
-        "max_capacity": table["worker"]["max_capacity"],
+        "services": table,
         "scale_out_step": v["compute_worker_scale_out_step"],
         "scale_in_step": v["compute_worker_scale_in_step"],
         "scale_out_cooldown": v["compute_worker_scale_out_cooldown"],
         "scale_in_cooldown": v["compute_worker_scale_in_cooldown"],
     }
-    policies = cf.worker_scaling_policies(cfg)
-    first = policies[0]
-    target = {
-        "MinCapacity": first["minimum_tasks"],
-        "MaxCapacity": first["maximum_tasks"],
-        "ResourceId": first["resource_id"],
-        "ScalableDimension": first["scalable_dimension"],
-        "ServiceNamespace": first["service_namespace"],
-    }
-    out = [
-        pm.resource(
-            "AWS::ApplicationAutoScaling::ScalableTarget",
-            SCALABLE_TARGET_ID,
-            target,
-            {
-                "MinCapacity": "compute_services.worker.min_capacity",
-                "MaxCapacity": "compute_services.worker.max_capacity",
-            },
-        )
-    ]
-    for policy in policies:
-        name = policy["policy_name"][len(f"{_prefix(v)}-worker-") :]
+    out, targets = [], set()
+    for policy in cf.scaling_policies(cfg):
+        service = policy["service"]
+        if service not in targets:
+            targets.add(service)
+            target = {
+                "MinCapacity": policy["minimum_tasks"],
+                "MaxCapacity": policy["maximum_tasks"],
+                "ResourceId": policy["resource_id"],
+                "ScalableDimension": policy["scalable_dimension"],
+                "ServiceNamespace": policy["service_namespace"],
+            }
+            row = f"compute_services.{service}"
+            sources = {"MinCapacity": f"{row}.min_capacity", "MaxCapacity": f"{row}.max_capacity"}
+            target_id = pm.scalable_target_id(service)
+            out.append(pm.resource("AWS::ApplicationAutoScaling::ScalableTarget", target_id, target, sources))
+        name = policy["policy_name"][len(f"{_prefix(v)}-{service}-") :]
         props = {
             "PolicyName": policy["policy_name"],
             "PolicyType": policy["policy_type"],
@@ -410,11 +413,9 @@ def _autoscaling(v: dict, table: dict) -> list[dict]:
             "ServiceNamespace": policy["service_namespace"],
             "StepScalingPolicyConfiguration": policy["step_scaling_policy_configuration"],
         }
-        key = name.replace("-", "_")
-        sources = {"StepScalingPolicyConfiguration": f"compute_worker_{key}_step"}
-        out.append(
-            pm.resource("AWS::ApplicationAutoScaling::ScalingPolicy", scaling_policy_id(name), props, sources)
-        )
+        sources = {"StepScalingPolicyConfiguration": f"compute_worker_{name.replace('-', '_')}_step"}
+        policy_id = pm.scaling_policy_id(service, name)
+        out.append(pm.resource("AWS::ApplicationAutoScaling::ScalingPolicy", policy_id, props, sources))
     return out
 
 
@@ -431,7 +432,13 @@ def compute_resources(v: dict) -> list[dict]:
         [_cluster(v, ctx), *taskdefs, *_services(v, tctx, stand, definitions)],
         {**stand.refs, **_log_group_refs(ctx)},
     )
-    return [_exec_log_group(v, ctx), *_roles(v, ctx), *linked, *_autoscaling(v, tctx["services"])]
+    return [
+        _exec_log_group(v, ctx),
+        *_log_groups(v, ctx),
+        *_roles(v, ctx),
+        *linked,
+        *_autoscaling(v, tctx["services"]),
+    ]
 
 
 # ---- Terraform (hashicorp/aws v5) ------------------------------------------------------------

@@ -27,7 +27,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     dag_sync_role_arn,
     efs_file_system_policy,
     generated_secrets,
-    log_groups,
     mount_targets,
     rds_monitoring_role,
 )
@@ -42,7 +41,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     bucket_id,
     get_att,
     key_id,
-    log_group_id,
     logical_id,
     ref,
     resource,
@@ -475,33 +473,9 @@ def _secrets(v: dict) -> list[dict]:
     return out
 
 
-def _log_groups(v: dict) -> list[dict]:
-    items = log_groups(
-        v["data_log_services"],
-        v["data_name_prefix"],
-        _key("logs"),
-        v["data_log_retention_days"],
-        {t["Key"]: t["Value"] for t in _tags(v)},
-    )
-    return [
-        resource(
-            "AWS::Logs::LogGroup",
-            log_group_id(service),
-            {
-                "LogGroupName": item["name"],
-                "KmsKeyId": item["kms_key_id"],
-                "RetentionInDays": item["retention"],
-                "Tags": tags(item["tags"]),
-            },
-            {"LogGroupName": "data_log_services", "RetentionInDays": "data_log_retention_days"},
-        )
-        for service, item in zip(v["data_log_services"], items, strict=True)
-    ]
-
-
 def data_resources(v: dict) -> list[dict]:
     """Every resource the data role creates, with the properties it sends."""
-    return _secrets(v) + _rds(v) + _redis(v) + _efs(v) + _buckets(v) + _log_groups(v)
+    return _secrets(v) + _rds(v) + _redis(v) + _efs(v) + _buckets(v)
 
 
 def data_policies(v: dict) -> list[dict]:

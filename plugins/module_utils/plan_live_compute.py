@@ -19,23 +19,15 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     CLUSTER_ID,
-    logical_id,
     role_id,
+    scalable_target_id,
+    scaling_policy_id,
     service_id,
     task_definition_id,
 )
 
 # Read-only fields of DescribeTaskDefinition (and its tags) are not CloudFormation properties.
 _TASK_READ_ONLY = (*READ_ONLY, "tags")
-
-
-def scalable_target_id(service: str) -> str:
-    return logical_id("scaling", "target", service)  # ScalingTargetWorker
-
-
-def scaling_policy_id(service: str, name: str) -> str:
-    """A step policy by its short name (``scale-out`` -> ``ScalingPolicyWorkerScaleOut``)."""
-    return logical_id("scaling", "policy", service, name)
 
 
 def compute(live: Live) -> None:

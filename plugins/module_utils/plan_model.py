@@ -112,6 +112,16 @@ def task_definition_id(family: str) -> str:
     return logical_id("taskdef", family)
 
 
+def scalable_target_id(service: str) -> str:
+    """An autoscaled service's scalable target (``ScalingTargetWorker``)."""
+    return logical_id("scaling", "target", service)
+
+
+def scaling_policy_id(service: str, name: str) -> str:
+    """A service's step policy by its short name (``scale-out`` -> ``ScalingPolicyWorkerScaleOut``)."""
+    return logical_id("scaling", "policy", service, name)
+
+
 def sg_rule_id(description: str) -> str:
     """A security-group rule by its description, unique by construction
     (``<group>-<direction>-<peer>-<protocol>-<port>``: ``alb-ingress-corporate-tcp-443`` ->

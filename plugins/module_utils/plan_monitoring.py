@@ -18,16 +18,17 @@ from __future__ import annotations
 import json
 
 from ansible.utils.vars import merge_hash
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.monitoring import (
     alarm_list,
     context,
     dashboard_body,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.cloudwatch_metric_alarms import (
     desired,
     put_request,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_compute import scaling_policy_id
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
@@ -68,33 +69,52 @@ def _elb_arn(v: dict, kind: str, name: str) -> str:
     return arn("elasticloadbalancing", v["airflow_region"], _account(v), f"{kind}/{name}/{PLANNED_ELB_ID}")
 
 
-def _policy_arn(v: dict, name: str, cluster: str | None = None, service: str | None = None) -> str:
-    cluster = cluster or v["monitoring_cluster_name"]
-    service = service or v["monitoring_worker_service_name"]
+def _policy_arn(v: dict, name: str, cluster: str, service: str) -> str:
     rest = f"scalingPolicy:{PLANNED_POLICY_UUID}:resource/ecs/service/{cluster}/{service}:policyName/{name}"
     return arn("autoscaling", v["airflow_region"], _account(v), rest)
 
 
+def _autoscaled(v: dict) -> list[str]:
+    """The compute layer's autoscaled rows (its worker pools), from the inventory."""
+    if "compute_services_defaults" not in v:
+        return []
+    return cf.autoscaled(cf.service_table(v["compute_services_defaults"], v.get("compute_services") or {}))
+
+
 def _compute_policies(v: dict) -> dict[str, str]:
-    """The compute layer's planned step policies (plugins/filter/compute.py worker_scaling_policies
-    names them <prefix>-worker-scale-out/-in on service/<cluster>/<prefix>-worker), by planned ARN:
-    the alarms reference them where the monitoring role's names find them."""
+    """The compute layer's planned step policies (plugins/filter/compute.py scaling_policies names
+    them <prefix>-<pool>-scale-out/-in on service/<cluster>/<prefix>-<pool>), by planned ARN: the
+    alarms reference them where the monitoring role's names find them."""
     prefix, cluster = v.get("compute_name_prefix"), v.get("compute_cluster_name")
     if not prefix or not cluster:
         return {}
     return {
-        _policy_arn(v, f"{prefix}-worker-{short}", cluster, f"{prefix}-worker"): scaling_policy_id(short)
+        _policy_arn(v, f"{prefix}-{pool}-{short}", cluster, f"{prefix}-{pool}"): pm.scaling_policy_id(
+            pool, short
+        )
+        for pool in _autoscaled(v)
         for short in ("scale-out", "scale-in")
     }
 
 
 def planned_targets(v: dict) -> dict:
-    """What ``monitoring_targets_info`` would find once phases 1-3 ran, from the inventory."""
+    """What ``monitoring_targets_info`` would find once phases 1-3 ran, from the inventory: a worker
+    pool per autoscaled row of the compute table, found by the monitoring role's names."""
     group = v["monitoring_redis_replication_group_id"]
     nodes = int(v.get("data_redis_num_cache_nodes") or 1)
-    policies = (v["monitoring_scale_out_policy_name"], v["monitoring_scale_in_policy_name"])
+    cluster, pools = v["monitoring_cluster_name"], {}
+    for pool in _autoscaled(v):
+        service = f"{v['monitoring_service_prefix']}{pool}"
+        pools[pool] = {
+            "service": service,
+            **{
+                f"{short.replace('-', '_')}_arn": _policy_arn(v, f"{service}-{short}", cluster, service)
+                for short in ("scale-out", "scale-in")
+            },
+        }
     return {
-        "policy_arns": {name: _policy_arn(v, name) for name in policies},
+        "policy_arns": {},
+        "pools": pools,
         "alb_arn": _elb_arn(v, "loadbalancer/app", v["monitoring_alb_name"]),
         "target_group_arn": _elb_arn(v, "targetgroup", v["monitoring_target_group_name"]),
         "db_instance_id": v["monitoring_db_instance_id"],
@@ -112,12 +132,9 @@ def monitoring_context(v: dict, found: dict | None = None) -> dict:
         "prefix": v["monitoring_name_prefix"],
         "environment": v["monitoring_environment"],
         "region": v["airflow_region"],
-        "scale_out_policy_name": v["monitoring_scale_out_policy_name"],
-        "scale_in_policy_name": v["monitoring_scale_in_policy_name"],
         "notify_on_scaling": v["monitoring_notify_on_scaling"],
         "notify_ok": v["monitoring_notify_ok"],
         "cluster": v["monitoring_cluster_name"],
-        "worker_service": v["monitoring_worker_service_name"],
     }
     return context(planned_targets(v) if found is None else found, settings)
 

@@ -8,8 +8,8 @@ module: monitoring_targets_info
 short_description: Find what the monitoring role alarms on and notifies through, in one run
 version_added: 0.1.0
 description:
-  - Finds, by the names and tags the other roles give them, the KMS key of the alert topic, the worker's step
-    scaling policies, the ALB and its api-server target group, the metadata database, the Redis nodes of the
+  - Finds, by the names and tags the other roles give them, the KMS key of the alert topic, every worker
+    pool's step scaling policies, the ALB and its api-server target group, the metadata database, the Redis nodes of the
     broker's replication group and the DAGs file system.
   - Never fails because something is missing; it returns empty values (and RV(missing) naming them) so the
     caller can stop with its own message.
@@ -29,19 +29,21 @@ options:
     description: The alias of the alert topic's KMS key (C(alias/...)).
     type: str
     required: true
-  scaling_resource_id:
-    description: The Application Auto Scaling resource of the step policies (C(service/<cluster>/<service>)).
+  scaling_cluster:
+    description:
+      - The ECS cluster whose worker pools to find. A pool is a service of this cluster named
+        C(<service_prefix><pool>) with the step policies C(<service>-scale-out) and C(<service>-scale-in)
+        (the compute role names them so), read with one paginated C(DescribeScalingPolicies).
+    type: str
+    required: true
+  service_prefix:
+    description: The services' name prefix (C(<project>-<env>-)); the pool is the rest of the name.
     type: str
     required: true
   scaling_namespace:
     description: The Application Auto Scaling service namespace.
     type: str
     default: ecs
-  policy_names:
-    description: The step scaling policies to find.
-    type: list
-    elements: str
-    required: true
   alb_name: {description: The load balancer name., type: str, required: true}
   target_group_name: {description: The target group name., type: str, required: true}
   db_instance_id: {description: The RDS instance identifier., type: str, required: true}
@@ -57,8 +59,8 @@ EXAMPLES = r"""
 - name: Find what the alarms watch
   pathwai.airflow_ecs.monitoring_targets_info:
     key_alias: alias/airflow-prod-sns
-    scaling_resource_id: service/airflow-prod/airflow-prod-worker
-    policy_names: [airflow-prod-worker-scale-out, airflow-prod-worker-scale-in]
+    scaling_cluster: airflow-prod
+    service_prefix: airflow-prod-
     alb_name: airflow-prod-alb
     target_group_name: airflow-prod-api
     db_instance_id: airflow-prod-db
@@ -70,9 +72,16 @@ EXAMPLES = r"""
 RETURN = r"""
 key_arn: {description: The enabled key's ARN, or empty., returned: always, type: str}
 policy_arns:
-  description: Policy name to ARN, for the policies of O(policy_names) found on O(scaling_resource_id).
+  description: Policy name to ARN, for the step policies found on the services of O(scaling_cluster).
   returned: always
   type: dict
+pools:
+  description:
+    - Worker pool -> its service name and the ARNs of its two step policies (C(scale_out_arn), C(scale_in_arn)),
+      for every service of O(scaling_cluster) that has both.
+  returned: always
+  type: dict
+  sample: {worker: {service: airflow-prod-worker, scale_out_arn: "arn:aws:autoscaling:...", scale_in_arn: "arn:..."}}
 alb_arn: {description: The load balancer ARN, or empty., returned: always, type: str}
 target_group_arn: {description: The target group ARN, or empty., returned: always, type: str}
 db_instance_id: {description: The DB instance identifier, or empty., returned: always, type: str}
@@ -102,19 +111,27 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import
 
 
 def find_policies(aas, params: dict) -> dict:
-    listed = paginate(
-        aas,
-        "describe_scaling_policies",
-        ServiceNamespace=params["scaling_namespace"],
-        ResourceId=params["scaling_resource_id"],
-        PolicyNames=params["policy_names"],
-    ).get("ScalingPolicies", [])
-    wanted = set(params["policy_names"])
-    return {
-        p["PolicyName"]: p["PolicyARN"]
-        for p in listed
-        if p["PolicyName"] in wanted and p.get("ResourceId") == params["scaling_resource_id"]
-    }
+    """Policy name -> ARN for the step policies on services of the cluster."""
+    listed = paginate(aas, "describe_scaling_policies", ServiceNamespace=params["scaling_namespace"]).get(
+        "ScalingPolicies", []
+    )
+    scope = f"service/{params['scaling_cluster']}/"
+    return {p["PolicyName"]: p for p in listed if str(p.get("ResourceId", "")).startswith(scope)}
+
+
+def pools(policies: dict, prefix: str) -> dict:
+    """Worker pool -> service and step policy ARNs, for services with both step policies."""
+    found = {}
+    for policy in policies.values():
+        service = policy["ResourceId"].rsplit("/", 1)[-1]
+        out, scale_in = policies.get(f"{service}-scale-out"), policies.get(f"{service}-scale-in")
+        if service.startswith(prefix) and out and scale_in:
+            found[service[len(prefix) :]] = {
+                "service": service,
+                "scale_out_arn": out["PolicyARN"],
+                "scale_in_arn": scale_in["PolicyARN"],
+            }
+    return dict(sorted(found.items()))
 
 
 def find_db(rds, identifier: str) -> dict:
@@ -147,7 +164,8 @@ def read(module) -> dict:
     fs = find_file_system(retrying_client(module, "efs"), params["efs_name"]) or {}
     result = dict(
         key_arn=key_arn,
-        policy_arns=policies,
+        policy_arns={name: p["PolicyARN"] for name, p in policies.items()},
+        pools=pools(policies, params["service_prefix"]),
         alb_arn=alb_arn,
         target_group_arn=tg_arn,
         db_instance_id=db.get("DBInstanceIdentifier", ""),
@@ -157,7 +175,9 @@ def read(module) -> dict:
         efs_throughput_mode=fs.get("ThroughputMode") or "bursting",
     )
     missing = [] if key_arn else [f"KMS key {params['key_alias']}"]
-    missing += [f"scaling policy {n}" for n in params["policy_names"] if n not in policies]
+    missing += (
+        [] if result["pools"] else [f"worker pool step policies in cluster {params['scaling_cluster']}"]
+    )
     missing += [] if alb_arn else [f"ALB {params['alb_name']}"]
     missing += [] if tg_arn else [f"target group {params['target_group_name']}"]
     missing += [] if db else [f"DB instance {params['db_instance_id']}"]
@@ -171,9 +191,9 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             key_alias=dict(type="str", required=True),
-            scaling_resource_id=dict(type="str", required=True),
+            scaling_cluster=dict(type="str", required=True),
+            service_prefix=dict(type="str", required=True),
             scaling_namespace=dict(type="str", default="ecs"),
-            policy_names=dict(type="list", elements="str", required=True),
             alb_name=dict(type="str", required=True),
             target_group_name=dict(type="str", required=True),
             db_instance_id=dict(type="str", required=True),

@@ -236,8 +236,8 @@ AWS_RULE_CASES = {
         "AWS::ElastiCache::CacheCluster CacheNodeType",
     ),
     "log_retention_not_offered": (
-        {"data_log_retention_days": 31},
-        "data_log_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
+        {"compute_log_retention_days": 31},
+        "compute_log_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
     ),
     "exec_log_retention_not_offered": (
         {"compute_exec_log_retention_days": 45},
@@ -335,8 +335,8 @@ AWS_RULE_CASES = {
         "(airflow_env='prod')",
     ),
     "log_retention_below_minimum": (
-        {"data_min_log_retention_days": 365},
-        "data_log_retention_days=30 is below data_min_log_retention_days=365",
+        {"data_min_log_retention_days": 365, "compute_log_retention_days": 30},
+        "compute_log_retention_days=30 is below data_min_log_retention_days=365",
     ),
     "rds_monitoring_interval_not_offered": (
         {"data_rds_monitoring_interval": 20},

@@ -17,6 +17,7 @@ from ansible_run import run_playbook
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "collections"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers, plan_live, plan_render
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as m
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import POLICY_PROPERTIES
@@ -107,7 +108,13 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         "AWS::EC2::SecurityGroup": {m.sg_id(name) for name in v["network_security_groups"]},
         "AWS::KMS::Key": {m.key_id(purpose) for purpose in v["kms_keys"]},
         "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs"), m.bucket_id("s3-access-logs")},
-        "AWS::Logs::LogGroup": {m.log_group_id(s) for s in v["data_log_services"]}
+        "AWS::Logs::LogGroup": {
+            m.log_group_id(short)
+            for short in cf.log_groups(
+                v["compute_name_prefix"],
+                cf.service_table(v["compute_services_defaults"], v["compute_services"]),
+            )
+        }
         | {m.log_group_id("ecs-exec")},  # compute_exec_log_group, tagged airflow:component=ecs-exec
         "AWS::ECS::Cluster": {m.CLUSTER_ID},
         "AWS::ElasticLoadBalancingV2::LoadBalancer": {m.ALB_ID},

@@ -37,8 +37,7 @@ CONTEXT = {
     "prefix": "airflow-mtest",
     "environment": ENV,
     "topic_arn": "arn:aws:sns:us-east-1:123456789012:airflow-mtest-alerts",
-    "scale_out_arn": "arn:out",
-    "scale_in_arn": "arn:in",
+    "pools": {"worker": {"service": "w", "scale_out_arn": "arn:out", "scale_in_arn": "arn:in"}},
     "alb": "app/a/1",
     "target_group": "targetgroup/t/1",
     "db_instance": "db",
@@ -46,7 +45,6 @@ CONTEXT = {
     "redis_nodes": ["r-001"],
     "efs": "fs-1",
     "cluster": "c",
-    "worker_service": "w",
 }
 ALARMS = {
     alarm["name"].removeprefix("airflow-mtest-"): alarm

@@ -19,8 +19,13 @@ CTX = {
     "prefix": "airflow-t",
     "environment": "t",
     "topic_arn": "arn:aws:sns:us-east-1:123456789012:airflow-t-alerts",
-    "scale_out_arn": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/ecs/out",
-    "scale_in_arn": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:2:resource/ecs/in",
+    "pools": {
+        "worker": {
+            "service": "airflow-t-worker",
+            "scale_out_arn": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/ecs/out",
+            "scale_in_arn": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:2:resource/ecs/in",
+        }
+    },
     "alb": "app/airflow-t-alb/1",
     "target_group": "targetgroup/airflow-t-api/2",
     "db_instance": "airflow-t-db",
@@ -29,7 +34,6 @@ CTX = {
     "efs": "fs-1",
     "efs_throughput_mode": "bursting",
     "cluster": "airflow-t",
-    "worker_service": "airflow-t-worker",
 }
 ALARMS = monitoring.alarm_list(TABLE, CTX)
 PREFIX = "airflow-t-"
@@ -72,7 +76,7 @@ def test_create_then_noop_with_one_read(module_runner, aws_endpoint, cw):
     live = _live(cw)
     assert sorted(live) == sorted(a["name"] for a in ALARMS)
     out = live["airflow-t-worker-scale-out"]
-    assert out["AlarmActions"] == [CTX["scale_out_arn"]] and out["Threshold"] == 20.0
+    assert out["AlarmActions"] == [CTX["pools"]["worker"]["scale_out_arn"]] and out["Threshold"] == 20.0
     assert all(a["arn"] for a in created["alarms"])
 
     aws_endpoint.reset_calls()

@@ -31,7 +31,7 @@ def test_the_prod_settings_pass():
 def test_each_weakened_setting_is_named():
     cases = {
         "rds_monitoring_interval": (20, "data_rds_monitoring_interval=20 is refused by AWS"),
-        "log_retention_days": (30, "data_log_retention_days=30 is below data_min_log_retention_days=365"),
+        "log_retention_days": (30, "compute_log_retention_days=30 is below data_min_log_retention_days=365"),
         "exec_log_retention_days": (
             90,
             "compute_exec_log_retention_days=90 is below data_min_log_retention_days=365",

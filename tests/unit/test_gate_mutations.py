@@ -71,7 +71,11 @@ INVENTORY_MUTATIONS = {
     ),
     "retired_postgres_minor": ("dev", _set("data_rds_engine_version", "16.8"), "cfn-lint W3691 DbInstance"),
     "fargate_size": ("dev", _worker_memory, "cfn-lint E3047 TaskdefWorker"),
-    "log_retention_not_offered": ("dev", _set("data_log_retention_days", 31), "cfn-lint E3030 LogsApiServer"),
+    "log_retention_not_offered": (
+        "dev",
+        _set("compute_log_retention_days", 31),
+        "cfn-lint E3030 LogsApiServer",
+    ),
     "health_check_interval": ("dev", _set("alb_health_check_interval", 400), "cfn-lint E3034 AlbTargetGroup"),
     "key_rotation_off": (
         "dev",

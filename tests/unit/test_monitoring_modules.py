@@ -9,6 +9,7 @@ import boto3
 import pytest
 import yaml
 from ansible.utils.vars import merge_hash
+from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as compute_filter
 from ansible_collections.pathwai.airflow_ecs.plugins.filter import monitoring
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +20,9 @@ CTX = {
     "environment": "t",
     "region": "us-east-1",
     "topic_arn": "arn:aws:sns:us-east-1:1:airflow-t-alerts",
-    "scale_out_arn": "arn:out",
-    "scale_in_arn": "arn:in",
+    "pools": {
+        "worker": {"service": "airflow-t-worker", "scale_out_arn": "arn:out", "scale_in_arn": "arn:in"}
+    },
     "alb": "app/airflow-t-alb/1",
     "target_group": "targetgroup/airflow-t-api/2",
     "db_instance": "airflow-t-db",
@@ -29,7 +31,6 @@ CTX = {
     "efs": "fs-1",
     "efs_throughput_mode": "bursting",
     "cluster": "airflow-t",
-    "worker_service": "airflow-t-worker",
 }
 
 
@@ -148,7 +149,7 @@ def test_bad_rows_and_subscriptions_are_named():
             "rds-cpu": {"comparison": "Bigger"},
             "alb-5xx": {"period": 90},
             "task-failures": {"threshold": "many"},
-            "worker-scale-in": {"evaluation_periods": 500},
+            "scale-in": {"evaluation_periods": 500},
             "new": {"namespace": "X"},
         },
     )
@@ -159,7 +160,7 @@ def test_bad_rows_and_subscriptions_are_named():
     ]
     problems = " | ".join(monitoring.monitoring_problems({"alarms": table, "subscriptions": subs}))
     for expected in ("rds-cpu: comparison 'Bigger'", "alb-5xx: period 90", "task-failures: threshold 'many'",
-                     "worker-scale-in: evaluation_periods", "new: missing metric", "unencrypted", "'pigeon'",
+                     "scale-in: evaluation_periods", "new: missing metric", "unencrypted", "'pigeon'",
                      "needs protocol and endpoint"):  # fmt: skip
         assert expected in problems
 
@@ -191,8 +192,10 @@ def test_alarm_list_expands_nodes_actions_and_thresholds():
 
 
 def test_alarm_list_refuses_missing_lookups():
-    with pytest.raises(ValueError, match="scale-out policy was not found"):
-        monitoring.alarm_list(TABLE, dict(CTX, scale_out_arn=""))
+    with pytest.raises(ValueError, match="scale-out policy of pool worker was not found"):
+        monitoring.alarm_list(
+            TABLE, dict(CTX, pools={"worker": {**CTX["pools"]["worker"], "scale_out_arn": ""}})
+        )
     with pytest.raises(ValueError, match="LoadBalancer"):
         monitoring.alarm_list(TABLE, dict(CTX, alb=""))
 
@@ -237,13 +240,25 @@ COMPUTE_CTX = {
         "access_point_arn": "arn:ap",
     },
     "dag_sync_metric_namespace": "Airflow/DagSync",
-    "services": {
-        s: {"image": "airflow:1", "command": [s], "cpu": 1024, "memory": 2048}
-        for s in ("scheduler", "worker")
-    },
+    "services": compute_filter.service_table(
+        {
+            s: {
+                "image": "airflow:1",
+                "command": [s],
+                "cpu": 1024,
+                "memory": 2048,
+                "health_command": ["python", "-V"],
+                "security_group": s,
+                "log_group": s,
+                "secrets": ["sql_alchemy_conn", "celery_broker_url"],
+                "metrics": True,
+            }
+            for s in ("scheduler", "worker")
+        },
+        {"scheduler": {"queue_depth": True}, "worker": {"queues": ["default"], "task_logs": "write"}},
+    ),
     "airflow_environment": {},
     "auth_environment": {},
-    "health_commands": {"scheduler": ["python", "-V"], "worker": ["python", "-V"]},
     "task_role_arns": {"scheduler": "arn:role:s", "worker": "arn:role:w"},
     "execution_role_arn": "arn:role:x",
     "cpu_architecture": "X86_64",
@@ -280,11 +295,11 @@ def test_scheduler_and_worker_tasks_carry_the_metrics_container_and_its_permissi
             assert alarm_namespaces - {"Airflow/DagSync"} <= allowed
         else:
             assert "secrets" not in metrics and allowed == {"Airflow"}
-    api = {"image": "a:1", "command": ["api-server"], "cpu": 1024, "memory": 2048}
+    api = {"image": "a:1", "command": ["api-server"], "cpu": 1024, "memory": 2048, "health_command": ["x"]}
+    api.update(security_group="api-server", log_group="api-server", secrets=["fernet_key"])
     api_ctx = dict(
         COMPUTE_CTX,
-        services={"api-server": api},
-        health_commands={"api-server": ["x"]},
+        services=compute_filter.service_table({"api-server": api}),
         task_role_arns={"api-server": "arn:r"},
         log_groups={"api-server": "/ecs/a"},
     )

@@ -41,26 +41,26 @@ def test_every_resource_the_role_creates_is_planned(env):
     for res in resources:
         counts[res["type"]] = counts.get(res["type"], 0) + 1
     ctx = pc.policy_context(v)
+    table = cf.service_table(v["compute_services_defaults"], v["compute_services"])
+    pools = cf.autoscaled(table)
     assert counts == {
-        "AWS::Logs::LogGroup": 1,
+        "AWS::Logs::LogGroup": 1 + len(ctx["log_groups"]),  # ECS Exec's and the services' groups
         "AWS::ECS::Cluster": 1,
         "AWS::IAM::Role": 1 + len(cf.task_role_policies(ctx)),
-        "AWS::ECS::TaskDefinition": 1 + len(cf.AIRFLOW_SERVICES) + 1,  # db-migrate, services, dag-sync
-        "AWS::ECS::Service": len(pc.TASK_SERVICES),
-        "AWS::ApplicationAutoScaling::ScalableTarget": 1,
-        "AWS::ApplicationAutoScaling::ScalingPolicy": 2,
+        "AWS::ECS::TaskDefinition": 1 + len(table) + 1,  # db-migrate, the rows, dag-sync
+        "AWS::ECS::Service": len(cf.service_names(table)),
+        "AWS::ApplicationAutoScaling::ScalableTarget": len(pools),
+        "AWS::ApplicationAutoScaling::ScalingPolicy": 2 * len(pools),
     }
     names = {r["properties"].get("ServiceName") for r in resources if r["type"] == "AWS::ECS::Service"}
-    assert names == {f"{v['compute_name_prefix']}-{s}" for s in pc.TASK_SERVICES}
+    assert names == {f"{v['compute_name_prefix']}-{s}" for s in cf.service_names(table)}
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_properties_are_what_the_role_sends(env):
     v = inventory_vars(env)
     planned = pm.by_id(pc.compute_resources(v))
-    table = v["compute_services_defaults"]
-    for service, row in v["compute_services"].items():
-        table[service] = {**table[service], **row}
+    table = cf.service_table(v["compute_services_defaults"], v["compute_services"])
     worker = planned[pm.task_definition_id("worker")]["properties"]
     assert (worker["Cpu"], worker["Memory"]) == (str(table["worker"]["cpu"]), str(table["worker"]["memory"]))
     assert worker["ExecutionRoleArn"] == pm.get_att(pm.role_id("execution"), "Arn")
@@ -72,7 +72,7 @@ def test_properties_are_what_the_role_sends(env):
     ]
     assert main["LogConfiguration"]["Options"]["awslogs-group"] == pm.ref(pm.log_group_id("worker"))
     # The Airflow secrets are references, never values in the environment.
-    assert not {e["Name"] for e in main["Environment"]} & set(cf.AIRFLOW_SECRETS)
+    assert not {e["Name"] for e in main["Environment"]} & set(cf.SECRET_VARIABLES.values())
 
     api = planned[pm.service_id("api-server")]["properties"]
     assert api["DesiredCount"] == int(table["api-server"]["desired_count"])
@@ -95,7 +95,7 @@ def test_properties_are_what_the_role_sends(env):
     exec_config = cluster["Configuration"]["ExecuteCommandConfiguration"]
     assert exec_config["KmsKeyId"] == pm.get_att(pm.key_id("logs"), "Arn")
     assert exec_config["LogConfiguration"]["CloudWatchLogGroupName"] == pm.ref(pc.EXEC_LOG_GROUP_ID)
-    target = planned[pc.SCALABLE_TARGET_ID]["properties"]
+    target = planned[pm.scalable_target_id("worker")]["properties"]
     assert (target["MinCapacity"], target["MaxCapacity"]) == (
         table["worker"]["min_capacity"],
         table["worker"]["max_capacity"],

@@ -15,7 +15,6 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     dag_sync_role_arn,
     efs_file_system_policy,
     generated_secrets,
-    log_groups,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model
 from plan_support import (
@@ -42,7 +41,6 @@ ROLE_MODULE_TYPES = {
     "amazon.aws.s3_bucket": "AWS::S3::Bucket",
     "community.aws.s3_lifecycle": "AWS::S3::Bucket",
     "pathwai.airflow_ecs.managed_secret": "AWS::SecretsManager::Secret",
-    "pathwai.airflow_ecs.cloudwatch_log_groups": "AWS::Logs::LogGroup",
     "pathwai.airflow_ecs.s3_bucket_logging": "AWS::S3::Bucket",
     "pathwai.airflow_ecs.iam_roles": "AWS::IAM::Role",
 }
@@ -76,10 +74,12 @@ def test_cloudformation_has_no_cfn_lint_error(role_vars):
 def test_cfn_lint_reads_the_rendered_values(role_vars):
     """A value AWS refuses, put into the rendering, is found: the template feeds the rules."""
     resources = with_layers_below(role_vars, "data")
-    group = plan_model.by_id(resources)[plan_model.log_group_id(role_vars["data_log_services"][0])]
-    group["properties"]["RetentionInDays"] = 31
-    findings = cfn_lint(resources, role_vars["airflow_region"], only=[group])
-    assert any(f.startswith(f"E3030 Resources/{group['id']}/Properties/RetentionInDays") for f in findings)
+    bucket = plan_model.by_id(resources)[plan_model.bucket_id("logs")]
+    bucket["properties"]["LifecycleConfiguration"]["Rules"][0]["Status"] = "Sometimes"
+    findings = cfn_lint(resources, role_vars["airflow_region"], only=[bucket])
+    assert any(
+        f.startswith(f"E3030 Resources/{bucket['id']}/Properties/LifecycleConfiguration") for f in findings
+    ), findings
 
 
 def _role_modules() -> set[str]:
@@ -112,7 +112,7 @@ def test_every_resource_the_role_creates_is_planned(role_vars):
         "pathwai.airflow_ecs.connection_secrets"
         in (ROOT / "roles/data/tasks/connection_secrets.yml").read_text()
     )
-    assert len(of_type(resources, "AWS::Logs::LogGroup")) == len(role_vars["data_log_services"])
+    assert of_type(resources, "AWS::Logs::LogGroup") == []  # the compute role creates the services' groups
     assert len(of_type(resources, "AWS::EFS::MountTarget")) == len(role_vars["network_availability_zones"])
     bucket_tasks = yaml.safe_load((ROOT / "roles/data/tasks/s3.yml").read_text())
     created = 1 + len(bucket_tasks[1]["loop"])  # the access-log bucket, then the DAGs and logs buckets
@@ -196,12 +196,6 @@ def test_properties_are_what_the_role_sends(role_vars):
     interval = int(v["data_rds_monitoring_interval"])
     assert db["MonitoringInterval"] == interval
     assert ("MonitoringRoleArn" in db) is (interval > 0)
-    groups = of_type(resources, "AWS::Logs::LogGroup")
-    expected = log_groups(
-        v["data_log_services"], v["data_name_prefix"], "k", v["data_log_retention_days"], {}
-    )
-    assert [g["properties"]["LogGroupName"] for g in groups] == [e["name"] for e in expected]
-    assert {g["properties"]["RetentionInDays"] for g in groups} == {int(v["data_log_retention_days"])}
     # Nothing secret: no secret carries a value, only dynamic references name the two that are passed.
     text = json.dumps(resources)
     assert "SecretString" not in text and "GenerateSecretString" not in text

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from ansible.utils.vars import merge_hash
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.compute import autoscaled, service_table
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_monitoring
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_compute import scaling_policy_id
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_data import DB_INSTANCE_ID, EFS_ID
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
@@ -20,6 +20,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     by_id,
     key_id,
     logical_id,
+    scaling_policy_id,
 )
 from plan_support import ENVS, cfn_lint, inventory_vars, terraform, unresolved, with_layers_below
 
@@ -64,8 +65,11 @@ def test_every_alarm_of_the_table_is_planned(env):
             continue
         per_node = "@redis_node" in (row.get("dimensions") or {}).values()
         suffixes = [f"-{v['monitoring_redis_replication_group_id']}-{i:03d}" for i in range(1, nodes + 1)]
-        for suffix in suffixes if per_node else [""]:
-            expected.add(f"{v['monitoring_name_prefix']}-{key}{suffix}")
+        pools = [f"{pool}-" for pool in autoscaled(service_table(v["compute_services_defaults"],
+                 v["compute_services"]))] if row.get("per_pool") else [""]  # fmt: skip
+        for pool in pools:
+            for suffix in suffixes if per_node else [""]:
+                expected.add(f"{v['monitoring_name_prefix']}-{pool}{key}{suffix}")
     assert set(_alarms(plan_monitoring.monitoring_resources(v))) == expected
 
 
@@ -88,15 +92,21 @@ def test_alarms_name_what_the_other_layers_plan(env):
     assert alarms[f"{prefix}-rds-free-storage"]["Threshold"] == storage
     assert alarms[f"{prefix}-scheduler-heartbeat"]["AlarmActions"] == [{"Ref": ALERT_TOPIC_ID}]
     assert alarms[f"{prefix}-scheduler-heartbeat"]["TreatMissingData"] == "breaching"
-    assert alarms[f"{prefix}-worker-scale-out"]["AlarmActions"] == [{"Ref": scaling_policy_id("scale-out")}]
-    assert alarms[f"{prefix}-worker-scale-in"]["AlarmActions"] == [{"Ref": scaling_policy_id("scale-in")}]
+    assert alarms[f"{prefix}-worker-scale-out"]["AlarmActions"] == [
+        {"Ref": scaling_policy_id("worker", "scale-out")}
+    ]
+    assert alarms[f"{prefix}-worker-scale-in"]["AlarmActions"] == [
+        {"Ref": scaling_policy_id("worker", "scale-in")}
+    ]
 
 
 def test_a_step_policy_the_role_would_not_find_stays_a_plain_arn():
-    v = {**inventory_vars("prod"), "monitoring_scale_out_policy_name": "elsewhere-scale-out"}
+    v = {**inventory_vars("prod"), "monitoring_service_prefix": "elsewhere-"}
     alarms = _alarms(plan_monitoring.monitoring_resources(v))
     (action,) = alarms[f"{v['monitoring_name_prefix']}-worker-scale-out"]["AlarmActions"]
-    assert action.startswith("arn:aws:autoscaling:") and action.endswith(":policyName/elsewhere-scale-out")
+    assert action.startswith("arn:aws:autoscaling:") and action.endswith(
+        ":policyName/elsewhere-worker-scale-out"
+    )
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -143,7 +153,7 @@ def test_monitoring_layer_renders_for_terraform(env):
     assert alarm["dimensions"]["LoadBalancer"]["references"][0] == f"aws_lb.{ALB_ID}.arn_suffix"
     assert alarm["alarm_actions"]["references"][0] == f"aws_sns_topic.{ALERT_TOPIC_ID}.arn"
     scale_out = config["aws_cloudwatch_metric_alarm.AlarmWorkerScaleOut"]["alarm_actions"]["references"][0]
-    assert scale_out == f"aws_appautoscaling_policy.{scaling_policy_id('scale-out')}.arn"
+    assert scale_out == f"aws_appautoscaling_policy.{scaling_policy_id('worker', 'scale-out')}.arn"
     rds = config["aws_cloudwatch_metric_alarm.AlarmRdsCpu"]["dimensions"]["DBInstanceIdentifier"]
     assert rds["references"][0] == f"aws_db_instance.{DB_INSTANCE_ID}.identifier"
     assert config[f"aws_sns_topic.{ALERT_TOPIC_ID}"]["kms_master_key_id"]["references"][0].endswith(".arn")

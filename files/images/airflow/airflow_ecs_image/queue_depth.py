@@ -3,11 +3,14 @@
 Celery's Redis transport keeps each queue as a Redis list named after the queue (Airflow's
 ``[operators] default_queue`` is ``default``); messages sent with a priority go to the lists
 ``<queue>\\x06\\x163``, ``\\x06\\x166``, ``\\x06\\x169`` (kombu's default ``priority_steps`` and
-``sep``). One cycle sums ``LLEN`` of those keys for every configured queue (one pipelined round
-trip) and puts one datum:
+``sep``). One cycle reads ``LLEN`` of those keys for every configured queue (one pipelined round
+trip) and puts the total and one datum per worker pool (the sum of the queues that pool serves):
 
 ``Namespace=Airflow/Celery``  ``MetricName=QueueDepth``  ``Dimensions=[Environment=<env>]``
+``Namespace=Airflow/Celery``  ``MetricName=QueueDepth``  ``Dimensions=[Environment=<env>, WorkerPool=<pool>]``
 ``Unit=Count``  ``Value=<messages waiting>``
+
+Each pool's autoscaling alarms read its own datum.
 
 It connects with the broker URL the Airflow containers get
 (``rediss://:<token>@<primary>:6379/0?ssl_cert_reqs=required``: TLS, certificate checked, AUTH).
@@ -22,7 +25,10 @@ Settings (environment):
 ``AIRFLOW__CELERY__BROKER_URL``        required (the task definition's secret)
 ``AIRFLOW_ECS_METRICS_ENVIRONMENT``    required: the ``Environment`` dimension
 ``AIRFLOW_ECS_QUEUE_NAMESPACE``        default ``Airflow/Celery``
-``AIRFLOW_ECS_QUEUE_NAMES``            comma-separated, default ``default``
+``AIRFLOW_ECS_QUEUE_POOLS``            JSON ``{"<pool>": ["<queue>", ...]}`` (the task definition sets it
+                                       from the service table); unset: one pool ``worker`` serving
+                                       ``AIRFLOW_ECS_QUEUE_NAMES``
+``AIRFLOW_ECS_QUEUE_NAMES``            comma-separated, default ``default`` (without QUEUE_POOLS)
 ``AIRFLOW_ECS_METRICS_INTERVAL``       seconds between cycles, default 60
 ``AIRFLOW_ECS_REDIS_CA_FILE``          optional CA bundle for the broker's certificate
 """
@@ -51,13 +57,19 @@ def queue_keys(queue: str) -> list[str]:
     return [queue] + [f"{queue}{PRIORITY_SEP}{step}" for step in PRIORITY_STEPS]
 
 
-def depth(redis_client, queues: list[str]) -> int:
-    """Messages waiting in ``queues`` (all priorities), read in one pipelined round trip."""
+def depths(redis_client, queues: list[str]) -> dict[str, int]:
+    """Queue -> messages waiting (all priorities), read in one pipelined round trip."""
     pipe = redis_client.pipeline(transaction=False)
     for queue in queues:
         for key in queue_keys(queue):
             pipe.llen(key)
-    return sum(int(n) for n in pipe.execute())
+    counts = iter(int(n) for n in pipe.execute())
+    return {queue: sum(next(counts) for _ in queue_keys(queue)) for queue in queues}
+
+
+def depth(redis_client, queues: list[str]) -> int:
+    """Messages waiting in ``queues`` (all priorities), read in one pipelined round trip."""
+    return sum(depths(redis_client, queues).values())
 
 
 def redis_from_url(url: str, ca_file: str | None = None):
@@ -71,11 +83,12 @@ def redis_from_url(url: str, ca_file: str | None = None):
 
 
 class Publisher:
-    def __init__(self, redis_client, cloudwatch, environment: str, queues=("default",), namespace=NAMESPACE):
+    def __init__(self, redis_client, cloudwatch, environment: str, pools=None, namespace=NAMESPACE):
         self.redis = redis_client
         self.cloudwatch = cloudwatch
         self.environment = environment
-        self.queues = list(queues)
+        self.pools = {pool: list(queues) for pool, queues in (pools or {"worker": ["default"]}).items()}
+        self.queues = list(dict.fromkeys(q for queues in self.pools.values() for q in queues))
         self.namespace = namespace
 
     @classmethod
@@ -86,30 +99,40 @@ class Publisher:
         environment = environment or os.environ.get("AIRFLOW_ECS_METRICS_ENVIRONMENT", "")
         if not environment:
             raise SystemExit("AIRFLOW_ECS_METRICS_ENVIRONMENT is not set")
-        queues = [
-            q.strip() for q in os.environ.get("AIRFLOW_ECS_QUEUE_NAMES", "default").split(",") if q.strip()
-        ]
+        pools = json.loads(os.environ.get("AIRFLOW_ECS_QUEUE_POOLS") or "null") or {
+            "worker": [
+                q.strip()
+                for q in os.environ.get("AIRFLOW_ECS_QUEUE_NAMES", "default").split(",")
+                if q.strip()
+            ]
+        }
         client = redis_from_url(url, os.environ.get("AIRFLOW_ECS_REDIS_CA_FILE") or None)
         return cls(
-            client, cloudwatch, environment, queues, os.environ.get("AIRFLOW_ECS_QUEUE_NAMESPACE", NAMESPACE)
+            client, cloudwatch, environment, pools, os.environ.get("AIRFLOW_ECS_QUEUE_NAMESPACE", NAMESPACE)
         )
 
+    def _datum(self, value: int, pool: str | None, now: float) -> dict:
+        dimensions = [{"Name": "Environment", "Value": self.environment}]
+        if pool:
+            dimensions.append({"Name": "WorkerPool", "Value": pool})
+        return {
+            "MetricName": METRIC,
+            "Dimensions": dimensions,
+            "Timestamp": now,
+            "Unit": "Count",
+            "Value": float(value),
+        }
+
     def publish(self) -> int:
-        """One cycle: read the depth, put it; returns the depth."""
-        value = depth(self.redis, self.queues)
-        self.cloudwatch.put_metric_data(
-            Namespace=self.namespace,
-            MetricData=[
-                {
-                    "MetricName": METRIC,
-                    "Dimensions": [{"Name": "Environment", "Value": self.environment}],
-                    "Timestamp": time.time(),
-                    "Unit": "Count",
-                    "Value": float(value),
-                }
-            ],
-        )
-        return value
+        """One cycle: read every queue's depth, put the total and each pool's; returns the total."""
+        per_queue = depths(self.redis, self.queues)
+        now = time.time()
+        total = sum(per_queue.values())
+        data = [self._datum(total, None, now)] + [
+            self._datum(sum(per_queue[q] for q in queues), pool, now) for pool, queues in self.pools.items()
+        ]
+        self.cloudwatch.put_metric_data(Namespace=self.namespace, MetricData=data)
+        return total
 
     def publish_safely(self) -> int | None:
         try:
@@ -117,7 +140,7 @@ class Publisher:
         except Exception as exc:
             log.error(json.dumps({"event": "queue_depth_failed", "error": f"{type(exc).__name__}: {exc}"}))
             return None
-        log.info(json.dumps({"event": "queue_depth", "queues": self.queues, "depth": value}))
+        log.info(json.dumps({"event": "queue_depth", "pools": self.pools, "depth": value}))
         return value
 
 
