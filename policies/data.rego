@@ -34,7 +34,7 @@ deny contains msg if {
 deny contains msg if {
 	some resource in stores
 	not resource.change.after.missing
-	not resource.change.after.access_log_bucket
+	not resource.change.after.log_delivery
 	purpose := store_purpose[resource.type]
 	object.get(resource.change.after, "key_id", null) != key_ids[purpose]
 	msg := sprintf("Not encrypted with the %s CMK (alias/%s-%s): %s", [purpose, input.name_prefix, purpose, resource.address])
@@ -78,4 +78,33 @@ deny contains msg if {
 	not resource.change.after.missing
 	not resource.change.after.public_access_blocked
 	msg := sprintf("Bucket does not block all public access: %s", [resource.address])
+}
+
+# The documented exception to our own key (issues 15, 16): ALB access-log delivery and S3 server
+# access-log delivery write only to SSE-S3 buckets. The buckets marked log_delivery must use SSE-S3;
+# no other bucket may.
+deny contains msg if {
+	some resource in stores
+	resource.type == "aws_s3_bucket"
+	not resource.change.after.missing
+	resource.change.after.log_delivery
+	resource.change.after.sse_algorithm != "AES256"
+	msg := sprintf("Log-delivery bucket must use SSE-S3 (AES256), the only encryption ALB and S3 access-log delivery accept: %s", [resource.address])
+}
+
+deny contains msg if {
+	some resource in stores
+	resource.type == "aws_s3_bucket"
+	resource.change.after.sse_algorithm == "AES256"
+	not resource.change.after.log_delivery
+	msg := sprintf("SSE-S3 is allowed only for the log-delivery buckets (ALB and S3 access logs), not: %s", [resource.address])
+}
+
+deny contains msg if {
+	some resource in input.resource_changes
+	resource.type == "aws_lb"
+	not resource.change.after.missing
+	"access_logs_enabled" in object.keys(resource.change.after)
+	resource.change.after.access_logs_enabled != "true"
+	msg := sprintf("ALB access logs are off: %s", [resource.address])
 }

@@ -1,7 +1,8 @@
 # Issue 16's promises: buckets versioned with lifecycle rules for noncurrent versions and unfinished
-# multipart uploads, S3 server access logging of every bucket but the one receiving the logs (who
-# wrote which DAG), log groups kept at least the environment's minimum, RDS enhanced monitoring
-# where required, and no ECS Exec where it is not allowed (prod).
+# multipart uploads, and S3 server access logging (who wrote which DAG), except the buckets that
+# receive AWS log deliveries (log_delivery: SSE-S3, checked in data.rego); log groups kept at least
+# the environment's minimum; RDS enhanced monitoring where required; no ECS Exec where it is not
+# allowed (prod).
 package airflow.audit
 
 import rego.v1
@@ -10,6 +11,7 @@ live_buckets contains resource if {
 	some resource in input.resource_changes
 	resource.type == "aws_s3_bucket"
 	not resource.change.after.missing
+	not resource.change.after.log_delivery
 	"versioning" in object.keys(resource.change.after)
 }
 
@@ -33,16 +35,8 @@ deny contains msg if {
 
 deny contains msg if {
 	some resource in live_buckets
-	not resource.change.after.access_log_bucket
 	object.get(resource.change.after, "logging_target", null) == null
 	msg := sprintf("Bucket has no S3 server access logging (writes are not recorded): %s", [resource.address])
-}
-
-deny contains msg if {
-	some resource in live_buckets
-	resource.change.after.access_log_bucket
-	resource.change.after.sse_algorithm != "AES256"
-	msg := sprintf("Access-log bucket is not SSE-S3 (S3 delivers server access logs to no other encryption): %s", [resource.address])
 }
 
 deny contains msg if {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlparse
 
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import bucket_name_problem
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
 
 OIDC_ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint", "user_info_endpoint")
@@ -73,6 +74,26 @@ def alb_problems(cfg: dict) -> list[str]:
         problems.append("alb_execution_api_port must differ from 443 (the OIDC listener)")
     if cfg.get("oidc_enabled"):
         problems.extend(_oidc_problems(cfg))
+    if "access_logs_bucket_name" in cfg:
+        problems.extend(_access_log_problems(cfg))
+    return problems
+
+
+def _access_log_problems(cfg: dict) -> list[str]:
+    problems = []
+    name_problem = bucket_name_problem("alb_access_logs_bucket_name", str(cfg["access_logs_bucket_name"]))
+    if name_problem:
+        problems.append(name_problem)
+    prefix = str(cfg.get("access_logs_prefix", ""))
+    if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
+        problems.append(
+            f"alb_access_logs_prefix={prefix!r}: no leading or trailing '/', and no 'AWSLogs' (ELB adds it)"
+        )
+    days = str(cfg.get("access_logs_expiration_days", ""))
+    if not days.isdigit() or int(days) < 1:
+        problems.append(
+            f"alb_access_logs_expiration_days={days!r} must be a whole number of days, at least 1"
+        )
     return problems
 
 
@@ -163,9 +184,71 @@ def execution_api_listener(cfg: dict) -> dict:
     }
 
 
+# The Elastic Load Balancing account that writes access logs in each Region opened before August 2022
+# (AWS's "Enable access logs for your Application Load Balancer", step 2). Regions opened since write
+# as the log-delivery service principal instead.
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}
+LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def access_log_bucket_policy(bucket: str, prefix: str, region: str, account: str) -> dict:
+    """The ALB access-log bucket's policy: no request without TLS, and PutObject under
+    ``<prefix>/AWSLogs/<account>/`` for the Region's log writer (its ELB account, or the log-delivery
+    service principal in Regions opened since August 2022)."""
+    writer = (
+        {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNTS[region]}:root"}
+        if region in ELB_LOG_ACCOUNTS
+        else {"Service": LOG_DELIVERY_PRINCIPAL}
+    )
+    path = f"{prefix.strip('/')}/AWSLogs/{account}/*" if prefix.strip("/") else f"AWSLogs/{account}/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTLS",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "AlbLogDelivery",
+                "Effect": "Allow",
+                "Principal": writer,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{path}",
+            },
+        ],
+    }
+
+
 class FilterModule:
     def filters(self):
         return {
+            "access_log_bucket_policy": access_log_bucket_policy,
             "alb_problems": alb_problems,
             "missing_idp_routes": missing_idp_routes,
             "https_default_actions": https_default_actions,

@@ -29,7 +29,8 @@ FARGATE_SIZES = {
 CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 # The two services outside the table: the DAG sync (its own row, compute_dag_sync) and the one-off
 # db migrate task (compute_migrate). No row of compute_services may take these names.
-DAG_SYNC, MIGRATE = "dag-sync", "db-migrate"
+DAG_SYNC = "dag-sync"
+MIGRATE = "db-migrate"
 # Secrets an Airflow row may name (its `secrets`): short name under the secret prefix -> the
 # variable the container gets. jwt_secret ([api_auth] jwt_secret) signs and checks task tokens.
 SECRET_VARIABLES = {

@@ -365,7 +365,7 @@ def bucket_tls_policy(bucket: str) -> dict:
     }
 
 
-def access_log_bucket_policy(bucket: str, account_id: str, source_buckets: list) -> dict:
+def s3_access_log_bucket_policy(bucket: str, account_id: str, source_buckets: list) -> dict:
     """The server-access-log bucket's policy: TLS only, and S3's logging service may put log
     objects for our source buckets in our account only (AWS's documented grant; ACLs stay off)."""
     policy = bucket_tls_policy(bucket)
@@ -529,7 +529,7 @@ class FilterModule:
             "efs_file_system_policy": efs_file_system_policy,
             "dag_sync_role_arn": dag_sync_role_arn,
             "bucket_tls_policy": bucket_tls_policy,
-            "access_log_bucket_policy": access_log_bucket_policy,
+            "s3_access_log_bucket_policy": s3_access_log_bucket_policy,
             "rds_monitoring_role": rds_monitoring_role,
             "bucket_lifecycle_rules": bucket_lifecycle_rules,
             "bucket_access_logging": bucket_access_logging,

@@ -93,6 +93,19 @@ def network_problems(cfg: dict) -> list[str]:
             "gateways are not allowed"
         )
     problems.extend(_aws_problems(cfg))
+    if "flow_logs_retention_days" in cfg:
+        problem = aws_rules.property_problem(
+            "network_flow_logs_retention_days",
+            cfg["flow_logs_retention_days"],
+            "AWS::Logs::LogGroup",
+            "RetentionInDays",
+        )
+        problems.extend([problem] if problem else [])
+        if str(cfg.get("flow_logs_traffic_type")) != "ALL":
+            problems.append(
+                f"network_flow_logs_traffic_type={cfg.get('flow_logs_traffic_type')!r} must be ALL "
+                "(accepted and rejected traffic: the record that there is no path out)"
+            )
     return problems
 
 
@@ -240,6 +253,47 @@ def route_specs(cidrs: list, target: str) -> list[dict]:
     return [{"dest": cidr, key: target} for cidr in cidrs or []]
 
 
+def flow_log_role(cfg: dict) -> dict:
+    """The flow-log delivery role, as a pathwai.airflow_ecs.iam_roles entry: trusted by VPC Flow Logs for
+    this account's flow logs only (aws:SourceAccount, aws:SourceArn), allowed to write to its one log group.
+
+    ``cfg``: name, log_group_name, region, account_id, tags."""
+    account, region = cfg["account_id"], cfg["region"]
+    group = f"arn:aws:logs:{region}:{account}:log-group:{cfg['log_group_name']}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"},
+                },
+            }
+        ],
+    }
+    deliver = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteFlowLogRecords",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                "Resource": [group, f"{group}:log-stream:*"],
+            }
+        ],
+    }
+    return {
+        "name": cfg["name"],
+        "description": "VPC Flow Logs delivery to its one log group",
+        "assume_role_policy": trust,
+        "inline_policies": {cfg["name"]: deliver},
+        "tags": cfg.get("tags") or {},
+    }
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -247,4 +301,5 @@ class FilterModule:
             "security_group_specs": security_group_specs,
             "security_group_args": security_group_args,
             "route_specs": route_specs,
+            "flow_log_role": flow_log_role,
         }

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_list
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import route_specs, security_group_specs
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers, plan_live
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import PLAN_ACCOUNT
 
 
 def _resource(rtype: str, address: str, after: dict) -> dict:
@@ -25,6 +27,18 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
                     {"cidr_block": cidr, "map_public_ip_on_launch": False},
                 )
             )
+    if network.get("flow_logs_log_group_name"):
+        out.append(
+            _resource(
+                "aws_flow_log",
+                f"{prefix}-flow-logs",
+                {
+                    "traffic_type": network["flow_logs_traffic_type"],
+                    "log_group_name": network["flow_logs_log_group_name"],
+                    "log_group_key_id": f"alias/{network.get('flow_logs_key_prefix') or prefix}-logs",
+                },
+            )
+        )
     if network.get("nat_gateway"):
         out.append(_resource("aws_nat_gateway", f"{prefix}-nat", {}))
     if network.get("internet_gateway"):
@@ -56,29 +70,32 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
                         },
                     )
                 )
-    for service in endpoints["interface_services"]:
-        name = f"com.amazonaws.{region}.{service}"
+    table = {
+        "region": region,
+        "prefix": prefix,
+        "services": endpoints["interface_services"],
+        "private_dns": endpoints["private_dns_enabled"],
+        "s3_route_tiers": [],
+        "policy_actions": endpoints.get("policy_actions") or {},
+        "policy_buckets": endpoints.get("policy_buckets") or [],
+    }
+    account = endpoints.get("account_id") or PLAN_ACCOUNT
+    for endpoint in endpoints_list({"account_id": account}, table):
+        name = endpoint["service_name"]
         out.append(
             _resource(
                 "aws_vpc_endpoint",
                 name,
                 {
-                    "id": f"{prefix}-vpce-{service}",
+                    "id": endpoint["tags"]["Name"],
                     "service_name": name,
-                    "endpoint_type": "Interface",
+                    "endpoint_type": endpoint["endpoint_type"],
                     "state": "planned",
-                    "private_dns_enabled": bool(endpoints["private_dns_enabled"]),
+                    "private_dns_enabled": endpoint.get("private_dns_enabled", False),
+                    "policy": endpoint.get("policy"),
                 },
             )
         )
-    s3 = f"com.amazonaws.{region}.s3"
-    out.append(
-        _resource(
-            "aws_vpc_endpoint",
-            s3,
-            {"id": f"{prefix}-vpce-s3", "service_name": s3, "endpoint_type": "Gateway", "state": "planned"},
-        )
-    )
     for purpose in kms["keys"]:
         alias = f"alias/{kms['name_prefix']}-{purpose}"
         out.append(

@@ -136,6 +136,8 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
                 "drop_invalid_header_fields": lb["Attributes"].get(
                     "routing.http.drop_invalid_header_fields.enabled"
                 ),
+                "access_logs_enabled": lb["Attributes"].get("access_logs.s3.enabled"),
+                "access_logs_bucket": lb["Attributes"].get("access_logs.s3.bucket"),
             },
         )
     ]

@@ -95,11 +95,13 @@ def _lifecycle(rules: list[dict]) -> dict:
     }
 
 
-def bucket_resources(s3, names: list[str], access_log_bucket: str | None = None) -> list[dict]:
+def bucket_resources(s3, names: list[str], log_delivery: list[str] = ()) -> list[dict]:
     """Each bucket's encryption, public access, TLS policy, versioning, lifecycle and server access
-    logging; ``access_log_bucket`` (read too) is the one that receives the others' access logs."""
+    logging. ``log_delivery``: the buckets that receive AWS log deliveries accepting only SSE-S3 (the
+    ALB's access logs, S3 server access logs), marked so the policy holds them to SSE-S3 and nothing
+    else to it."""
     out = []
-    for name in names + ([access_log_bucket] if access_log_bucket and access_log_bucket not in names else []):
+    for name in names:
         found = live_reads.bucket(s3, name, full=True)
         if found is None:
             out.append(resource("aws_s3_bucket", name, {"id": name, "missing": True}))
@@ -119,7 +121,7 @@ def bucket_resources(s3, names: list[str], access_log_bucket: str | None = None)
                     "versioning": found["Versioning"],
                     **_lifecycle(found["LifecycleRules"]),
                     "logging_target": (found["Logging"] or {}).get("DestinationBucketName"),
-                    "access_log_bucket": name == access_log_bucket,
+                    "log_delivery": name in log_delivery,
                 },
             )
         )

@@ -21,7 +21,35 @@ def _name(tags: list | None, default: str) -> str:
     return next((t["Value"] for t in tags or [] if t["Key"] == "Name"), default)
 
 
-def network_resources(ec2, env: str) -> list[dict]:
+def flow_log_resources(ec2, logs, vpc_ids: list[str]) -> list[dict]:
+    """The VPCs' flow logs, each with the key of the log group it writes to (None: unencrypted)."""
+    filters = [{"Name": "resource-id", "Values": vpc_ids}]
+    out = []
+    for flow in paginate(ec2, "describe_flow_logs", Filters=filters).get("FlowLogs", []):
+        name = flow.get("LogGroupName")
+        group = (
+            next((g for g in live_reads.log_groups(logs, name) if g["logGroupName"] == name), None)
+            if name
+            else None
+        )
+        key = (group or {}).get("kmsKeyId")
+        out.append(
+            resource(
+                "aws_flow_log",
+                flow["FlowLogId"],
+                {
+                    "id": flow["FlowLogId"],
+                    "vpc_id": flow["ResourceId"],
+                    "traffic_type": flow.get("TrafficType"),
+                    "log_group_name": name,
+                    "log_group_key_id": key.rsplit("key/", 1)[-1] if key else None,
+                },
+            )
+        )
+    return out
+
+
+def network_resources(ec2, env: str, logs=None) -> list[dict]:
     vpcs = live_reads.vpcs(ec2, env)
     out = [resource("aws_vpc", v["VpcId"], {"id": v["VpcId"], "cidr_block": v["CidrBlock"]}) for v in vpcs]
     vpc_ids = [v["VpcId"] for v in vpcs]
@@ -87,6 +115,7 @@ def network_resources(ec2, env: str) -> list[dict]:
                 )
             )
     out.extend(security_group_rules(ec2, vpc_ids))
+    out.extend(flow_log_resources(ec2, logs, vpc_ids) if logs is not None else [])
     for endpoint in live_reads.in_vpcs(ec2, "describe_vpc_endpoints", "VpcEndpoints", vpc_ids):
         if endpoint.get("State", "").lower() in ("deleted", "deleting"):
             continue
@@ -100,6 +129,7 @@ def network_resources(ec2, env: str) -> list[dict]:
                     "endpoint_type": endpoint["VpcEndpointType"],
                     "private_dns_enabled": bool(endpoint.get("PrivateDnsEnabled")),
                     "state": endpoint.get("State", "").lower(),
+                    "policy": endpoint.get("PolicyDocument"),
                 },
             )
         )

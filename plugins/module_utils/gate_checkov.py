@@ -51,8 +51,10 @@ def offline_env(base: dict[str, str], home: str) -> dict[str, str]:
     return env
 
 
-def applies(entry: dict, env: str) -> bool:
-    return "all" in entry["environments"] or env in entry["environments"]
+def applies(entry: dict, env: str, resource: str | None = None) -> bool:
+    """Whether a skip entry covers ``env`` (and ``resource``, when given and the entry names resources)."""
+    in_env = "all" in entry["environments"] or env in entry["environments"]
+    return in_env and (resource is None or not entry.get("resources") or resource in entry["resources"])
 
 
 def _reports(output: str) -> list[dict]:
@@ -133,7 +135,7 @@ def judge(reports: list[dict], env: str, skips: dict[str, dict], expected: int) 
         for check in results.get("failed_checks", []):
             check_id, resource = check["check_id"], check["resource"]
             entry = skips.get(check_id)
-            if entry and applies(entry, env):
+            if entry and applies(entry, env, resource):
                 used.add(check_id)
                 skipped.append(f"{check_id} {resource}: {entry['reason']}")
             else:

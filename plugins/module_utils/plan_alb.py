@@ -13,6 +13,7 @@ client secret the data layer's: referenced, not rendered here.
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.alb import (
+    access_log_bucket_policy,
     execution_api_listener,
     https_default_actions,
 )
@@ -24,8 +25,10 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener i
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
+    PLAN_ACCOUNT,
     TARGET_GROUP_ID,
     VPC_ID,
+    bucket_id,
     logical_id,
     ref,
     resource,
@@ -36,6 +39,8 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 CERTIFICATE_ID = "AlbCertificate"
+ACCESS_LOGS_BUCKET_ID = bucket_id("alb-logs")
+EXPIRE_ACCESS_LOGS_RULE = "expire-alb-access-logs"  # tasks/alb.yml's s3_lifecycle rule_id
 HTTPS_LISTENER_ID = "AlbListenerHttps"
 EXECUTION_LISTENER_ID = "AlbListenerExecutionApi"
 
@@ -91,7 +96,11 @@ def _load_balancer(v: dict) -> dict:
         "deletion_protection.enabled": _bool(v["alb_deletion_protection"]),
         "routing.http2.enabled": _bool(v["alb_http2"]),
         "routing.http.drop_invalid_header_fields.enabled": _bool(v["alb_drop_invalid_header_fields"]),
+        "access_logs.s3.enabled": _bool(v["alb_access_logs_enabled"]),
     }
+    if _bool(v["alb_access_logs_enabled"]) == "true":
+        attributes["access_logs.s3.bucket"] = v["alb_access_logs_bucket_name"]
+        attributes["access_logs.s3.prefix"] = v["alb_access_logs_prefix"]
     return resource(
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         ALB_ID,
@@ -109,7 +118,7 @@ def _load_balancer(v: dict) -> dict:
             "Name": "alb_name",
             "Subnets": "network_availability_zones",
             "LoadBalancerAttributes": "alb_idle_timeout, alb_deletion_protection, alb_http2, "
-            "alb_drop_invalid_header_fields",
+            "alb_drop_invalid_header_fields, alb_access_logs_*",
             "Tags": "alb_tags",
         },
     )
@@ -221,16 +230,69 @@ def _listeners(v: dict) -> list[dict]:
     return out
 
 
+def _access_log_bucket(v: dict) -> list[dict]:
+    """tasks/alb.yml's access-log bucket, its lifecycle and its policy."""
+    if _bool(v["alb_access_logs_enabled"]) != "true":
+        return []
+    name = v["alb_access_logs_bucket_name"]
+    policy = access_log_bucket_policy(
+        name, v["alb_access_logs_prefix"], v["airflow_region"], v.get("airflow_account_id") or PLAN_ACCOUNT
+    )
+    properties = {
+        "BucketName": name,
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {
+            "Rules": [
+                {
+                    "Id": EXPIRE_ACCESS_LOGS_RULE,
+                    "Status": "Enabled",
+                    "Prefix": "",
+                    "ExpirationInDays": int(v["alb_access_logs_expiration_days"]),
+                }
+            ]
+        },
+        "Tags": _tags(v, **{"airflow:component": "alb-logs"}),
+    }
+    sources = {
+        "BucketName": "alb_access_logs_bucket_name",
+        "LifecycleConfiguration": "alb_access_logs_expiration_days",
+    }
+    return [
+        resource("AWS::S3::Bucket", ACCESS_LOGS_BUCKET_ID, properties, sources),
+        resource(
+            "AWS::S3::BucketPolicy",
+            logical_id("bucket", "alb-logs", "policy"),
+            {"Bucket": ref(ACCESS_LOGS_BUCKET_ID), "PolicyDocument": policy},
+            {"Bucket": "alb_access_logs_bucket_name", "PolicyDocument": "alb_access_logs_prefix"},
+        ),
+    ]
+
+
 def alb_resources(v: dict) -> list[dict]:
-    out = [_load_balancer(v), _target_group(v)]
+    out = [*_access_log_bucket(v), _load_balancer(v), _target_group(v)]
     if not v.get("alb_certificate_arn") and v.get("alb_self_signed_certificate"):
         out.append(_certificate(v))
     return out + _listeners(v)
 
 
 def alb_policies(v: dict) -> list[dict]:
-    """The alb role sends no policy document (the OIDC client secret is read, not granted)."""
-    return []
+    """The access-log bucket's policy (the OIDC client secret is read, not granted)."""
+    return [
+        {"name": r["id"], "kind": "resource", "document": r["properties"]["PolicyDocument"]}
+        for r in _access_log_bucket(v)
+        if r["type"] == "AWS::S3::BucketPolicy"
+    ]
 
 
 # ---- Terraform (hashicorp/aws v5) ----

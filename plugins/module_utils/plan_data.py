@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
-    access_log_bucket_policy,
     bucket_access_logging,
     bucket_lifecycle_rules,
     bucket_tls_policy,
@@ -29,6 +28,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     generated_secrets,
     mount_targets,
     rds_monitoring_role,
+    s3_access_log_bucket_policy,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     create_access_point_request,
@@ -411,7 +411,7 @@ def _buckets(v: dict) -> list[dict]:
         name = names[purpose]
         if purpose == ACCESS_LOGS:  # S3 delivers server access logs to SSE-S3 buckets only
             default = {"SSEAlgorithm": "AES256"}
-            policy = access_log_bucket_policy(name, _account(v), [names["dags"], names["logs"]])
+            policy = s3_access_log_bucket_policy(name, _account(v), [names["dags"], names["logs"]])
         else:
             default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": _key("s3")}
             policy = bucket_tls_policy(name)

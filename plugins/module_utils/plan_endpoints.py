@@ -12,6 +12,7 @@ import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_list
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
+    PLAN_ACCOUNT,
     VPC_ID,
     logical_id,
     ref,
@@ -32,6 +33,7 @@ def endpoints_resources(v: dict) -> list[dict]:
     zones = v["network_availability_zones"]
     # Logical ids stand where the role passes the ids foundation_info found; refs are made below.
     network = {
+        "account_id": v.get("airflow_account_id") or PLAN_ACCOUNT,
         "subnet_ids": {"private": [subnet_id("private", z) for z in zones]},
         "group_ids": {"vpc-endpoints": sg_id("vpc-endpoints")},
         "route_table_ids": {tier: [route_table_id(tier)] for tier in v["endpoints_s3_route_tiers"]},
@@ -47,6 +49,8 @@ def endpoints_resources(v: dict) -> list[dict]:
             "airflow:env": v["airflow_env"],
             "airflow:component": "endpoints",
         },
+        "policy_actions": v["endpoints_policy_actions"],
+        "policy_buckets": v["endpoints_s3_policy_buckets"],
     }
     out = []
     for endpoint in endpoints_list(network, table):
@@ -57,6 +61,8 @@ def endpoints_resources(v: dict) -> list[dict]:
             "VpcEndpointType": endpoint["endpoint_type"],
             "Tags": tags(endpoint["tags"]),
         }
+        if endpoint.get("policy"):
+            props["PolicyDocument"] = endpoint["policy"]
         if endpoint["endpoint_type"] == "Interface":
             props["SubnetIds"] = [ref(s) for s in endpoint["subnet_ids"]]
             props["SecurityGroupIds"] = [ref(g) for g in endpoint["security_group_ids"]]
@@ -68,7 +74,12 @@ def endpoints_resources(v: dict) -> list[dict]:
 
 
 def endpoints_policies(v: dict) -> list[dict]:
-    return []
+    """Every endpoint policy, as the resource policies they are."""
+    return [
+        {"name": r["id"], "kind": "resource", "document": r["properties"]["PolicyDocument"]}
+        for r in endpoints_resources(v)
+        if r["properties"].get("PolicyDocument")
+    ]
 
 
 def _endpoint(res: dict) -> list:

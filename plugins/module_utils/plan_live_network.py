@@ -29,6 +29,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     sg_rule_id,
     subnet_id,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network import tf_flow_log
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
 
 VPN_GATEWAY_ID = "IdpVpnGateway"
@@ -257,7 +258,7 @@ def _endpoints(live: Live, ec2, vpc_ids: list[str]) -> None:
 
 
 def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
-    """The VPCs' flow logs (the roles create none yet; one added by hand is shown)."""
+    """The VPCs' flow logs (the network role's, and any added by hand)."""
     if not vpc_ids:
         return
     filters = [{"Name": "resource-id", "Values": vpc_ids}]
@@ -277,7 +278,7 @@ def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
 
 
 # ---- Terraform (hashicorp/aws v5) for what only a live account holds: the plan never has a NAT
-# or internet gateway (the network role refuses them) nor, yet, a flow log; a deployed VPC may.
+# or internet gateway (the network role refuses them); a deployed VPC may.
 
 
 def tf_nat_gateway(res: dict) -> list:
@@ -305,23 +306,8 @@ def tf_gateway_attachment(res: dict) -> list:
     return [("aws_vpn_gateway_attachment", "", values)]
 
 
-def tf_flow_log(res: dict) -> list:
-    p = res["properties"]
-    values = {
-        "vpc_id": tf_ref(p.get("ResourceId")),
-        "traffic_type": p.get("TrafficType"),
-        "log_destination_type": p.get("LogDestinationType"),
-        "log_destination": p.get("LogDestination"),
-        "log_group_name": p.get("LogGroupName"),
-        "iam_role_arn": p.get("DeliverLogsPermissionArn"),
-        "max_aggregation_interval": p.get("MaxAggregationInterval"),
-        "tags": tf_tags(p.get("Tags")),
-    }
-    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
-
-
 TERRAFORM = {
-    "AWS::EC2::FlowLog": tf_flow_log,
+    "AWS::EC2::FlowLog": tf_flow_log,  # the plan's converter, for a flow log found live
     "AWS::EC2::NatGateway": tf_nat_gateway,
     "AWS::EC2::InternetGateway": tf_internet_gateway,
     "AWS::EC2::VPCGatewayAttachment": tf_gateway_attachment,

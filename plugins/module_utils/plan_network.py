@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import (
     VPN_GATEWAY,
+    flow_log_role,
     route_specs,
     security_group_args,
     security_group_specs,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network_layout import TIERS, subnet_plan
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
+    PLAN_ACCOUNT,
     VPC_ID,
+    get_att,
+    key_id,
+    log_group_id,
     ref,
     resource,
+    role_id,
     route_id,
     sg_id,
     sg_rule_id,
@@ -170,11 +176,75 @@ def network_resources(v: dict) -> list[dict]:
         "Tags": tags(_role_tags(v), Name=f"{v['network_name_prefix']}-vpc"),
     }
     out = [resource("AWS::EC2::VPC", VPC_ID, vpc, {"CidrBlock": "network_vpc_cidr"})]
-    return out + _subnets(v) + _routing(v) + _security_groups(v)
+    return out + _subnets(v) + _routing(v) + _security_groups(v) + _flow_logs(v)
+
+
+FLOW_LOG_GROUP_ID = log_group_id("flow-logs")
+FLOW_LOG_ROLE_ID = role_id("flow-logs")
+FLOW_LOG_ID = "VpcFlowLog"
+
+
+def _flow_log_role(v: dict) -> dict:
+    """tasks/flow_logs.yml's delivery role, from the same filter."""
+    return flow_log_role(
+        {
+            "name": v["network_flow_logs_role_name"],
+            "log_group_name": v["network_flow_logs_log_group_name"],
+            "region": v["airflow_region"],
+            "account_id": v.get("airflow_account_id") or PLAN_ACCOUNT,
+            "tags": _role_tags(v, **{"airflow:component": "flow-logs"}),
+        }
+    )
+
+
+def _flow_logs(v: dict) -> list[dict]:
+    """tasks/flow_logs.yml: the encrypted group, the delivery role, the flow log of ALL traffic."""
+    role = _flow_log_role(v)
+    component = _role_tags(v, **{"airflow:component": "flow-logs"})
+    group = {
+        "LogGroupName": v["network_flow_logs_log_group_name"],
+        "KmsKeyId": get_att(key_id("logs"), "Arn"),
+        "RetentionInDays": int(v["network_flow_logs_retention_days"]),
+        "Tags": tags(component),
+    }
+    role_props = {
+        "RoleName": role["name"],
+        "Path": "/",
+        "Description": role["description"],
+        "AssumeRolePolicyDocument": role["assume_role_policy"],
+        "Policies": [{"PolicyName": n, "PolicyDocument": d} for n, d in role["inline_policies"].items()],
+        "Tags": tags(role["tags"]),
+    }
+    flow = {
+        "ResourceId": ref(VPC_ID),
+        "ResourceType": "VPC",
+        "TrafficType": v["network_flow_logs_traffic_type"],
+        "LogDestinationType": "cloud-watch-logs",
+        "LogGroupName": ref(FLOW_LOG_GROUP_ID),
+        "DeliverLogsPermissionArn": get_att(FLOW_LOG_ROLE_ID, "Arn"),
+        "MaxAggregationInterval": int(v["network_flow_logs_max_aggregation_interval"]),
+        "Tags": tags(component, Name=v["network_flow_logs_log_group_name"]),
+    }
+    return [
+        resource(
+            "AWS::Logs::LogGroup",
+            FLOW_LOG_GROUP_ID,
+            group,
+            {
+                "LogGroupName": "network_flow_logs_log_group_name",
+                "RetentionInDays": "network_flow_logs_retention_days",
+            },
+        ),
+        resource("AWS::IAM::Role", FLOW_LOG_ROLE_ID, role_props, {"RoleName": "network_flow_logs_role_name"}),
+        resource("AWS::EC2::FlowLog", FLOW_LOG_ID, flow, {"TrafficType": "network_flow_logs_traffic_type"}),
+    ]
 
 
 def network_policies(v: dict) -> list[dict]:
-    return []
+    """The flow-log delivery role's trust and inline policy."""
+    role = _flow_log_role(v)
+    out = [{"name": role["name"], "kind": "trust", "document": role["assume_role_policy"]}]
+    return out + [{"name": n, "kind": "identity", "document": d} for n, d in role["inline_policies"].items()]
 
 
 # --- Terraform (hashicorp/aws v5) -------------------------------------------------------------
@@ -270,7 +340,23 @@ def _tf_rule(res: dict, direction: str) -> list:
     return [("aws_security_group_rule", "", values)]
 
 
+def tf_flow_log(res: dict) -> list:
+    p = res["properties"]
+    values = {
+        "vpc_id": tf_ref(p.get("ResourceId")),
+        "traffic_type": p.get("TrafficType"),
+        "log_destination_type": p.get("LogDestinationType"),
+        "log_destination": p.get("LogDestination"),
+        "log_group_name": tf_ref(p.get("LogGroupName")),
+        "iam_role_arn": tf_ref(p.get("DeliverLogsPermissionArn"), "arn"),
+        "max_aggregation_interval": p.get("MaxAggregationInterval"),
+        "tags": tf_tags(p.get("Tags")),
+    }
+    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
+
+
 TERRAFORM = {
+    "AWS::EC2::FlowLog": tf_flow_log,
     "AWS::EC2::VPC": _vpc,
     "AWS::EC2::Subnet": _subnet,
     "AWS::EC2::SubnetRouteTableAssociation": _association,

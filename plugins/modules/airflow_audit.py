@@ -13,8 +13,9 @@ description:
     taken as given (O(document), the plan the collection renders from the inventory), and evaluates every
     C(*.rego) policy in O(policy_dir) (package C(airflow.audit), rule C(deny)) with regopy.
   - Checks include the seed's policy (no NAT gateway, no security-group rule open to 0.0.0.0/0), no internet
-    gateway, no route to 0.0.0.0/0 or ::/0, every required endpoint present with private DNS, every CMK
-    rotating with C(kms:*) for the account root only.
+    gateway, no route to 0.0.0.0/0 or ::/0, every VPC with a flow log of ALL traffic to a log group encrypted
+    with the logs key, every required endpoint present with private DNS and an endpoint policy limited to
+    this account, every CMK rotating with C(kms:*) for the account root only.
   - Read-only (C(Describe*), C(List*), C(Get*) calls only); runs the same in check mode. No stock module
     does this.
 author:
@@ -54,8 +55,8 @@ options:
       - The data layer's stores to audit in the live account (omit before phase 2 exists). Each store must
         be encrypted with the key of its purpose and reachable only over TLS.
       - Every bucket must be versioned, with an enabled lifecycle rule expiring noncurrent versions and
-        aborting unfinished multipart uploads; every bucket but O(data.access_log_bucket) must have S3
-        server access logging on; log groups must keep O(data.min_log_retention_days); the RDS instance
+        aborting unfinished multipart uploads, and S3 server access logging on, except the buckets of
+        O(data.log_delivery_buckets); log groups must keep O(data.min_log_retention_days); the RDS instance
         must have enhanced monitoring when O(data.rds_monitoring_required).
     type: dict
     suboptions:
@@ -63,14 +64,14 @@ options:
       redis_replication_group_id: {description: The ElastiCache replication group id., type: str}
       efs_name: {description: The EFS creation token., type: str}
       buckets: {description: S3 bucket names., type: list, elements: str}
+      log_delivery_buckets:
+        description:
+          - Buckets among O(data.buckets) that receive ALB access logs or S3 server access logs. Both deliveries
+            write only to SSE-S3 buckets, so these must use SSE-S3 (C(AES256)) and no other bucket may.
+        type: list
+        elements: str
       secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
       log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
-      access_log_bucket:
-        description:
-          - The bucket receiving the S3 server access logs of O(data.buckets) (read too). It alone may use
-            SSE-S3 (S3 delivers server access logs to no other default encryption); every other bucket must
-            log to it.
-        type: str
       min_log_retention_days:
         description: Every log group under O(data.log_group_prefix) must keep its events at least this many days (0 for no minimum).
         type: int
@@ -191,7 +192,7 @@ def data_resources(module, data: dict) -> list[dict]:
         out += audit_data.efs_resources(retrying_client(module, "efs"), data["efs_name"])
     if data["buckets"]:
         out += audit_data.bucket_resources(
-            retrying_client(module, "s3"), data["buckets"], data["access_log_bucket"]
+            retrying_client(module, "s3"), data["buckets"], data["log_delivery_buckets"]
         )
     if data["secret_prefix"]:
         out += audit_data.secret_resources(retrying_client(module, "secretsmanager"), data["secret_prefix"])
@@ -233,9 +234,9 @@ def main():
                     redis_replication_group_id=dict(type="str"),
                     efs_name=dict(type="str"),
                     buckets=dict(type="list", elements="str", default=[]),
+                    log_delivery_buckets=dict(type="list", elements="str", default=[]),
                     secret_prefix=dict(type="str"),
                     log_group_prefix=dict(type="str"),
-                    access_log_bucket=dict(type="str"),
                     min_log_retention_days=dict(type="int", default=0),
                     rds_monitoring_required=dict(type="bool", default=False),
                 ),
@@ -269,7 +270,9 @@ def main():
     else:
         source = "live"
         try:
-            resources = network_resources(retrying_client(module, "ec2"), params["env"])
+            resources = network_resources(
+                retrying_client(module, "ec2"), params["env"], retrying_client(module, "logs")
+            )
             resources += kms_resources(retrying_client(module, "kms"), params["name_prefix"])
             if params["data"]:
                 resources += data_resources(module, params["data"])

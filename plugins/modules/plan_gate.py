@@ -96,7 +96,7 @@ options:
     description: YAML file with C(ignore) and C(promote) lists, each entry C(rule) and C(reason).
     type: path
   checkov_skips:
-    description: YAML file with a C(skips) list, each entry C(id), C(environments) (names, or C(all)) and C(reason).
+    description: YAML file with a C(skips) list, each entry C(id), C(environments) (names, or C(all)), C(reason) and optionally C(resources) (the only Checkov resource addresses it covers).
     type: path
   parliament_exceptions:
     description:

@@ -6,7 +6,13 @@ password and token of the secrets; db-migrate, then every container runs as a lo
 with its command, environment and secrets (changes: tests/e2e/stack.py, listed in the report)
 until its own health check passes. Then DAGs go to the emulated S3 and are timed until the REST
 API (logged in from ALB headers) lists them; one runs on the Celery worker, one defers to the
-triggerer. Report: e2e-report.json (repository root) and a printed table.
+triggerer, one is routed to a second Celery queue and runs on the second worker pool. Report:
+e2e-report.json (repository root) and a printed table.
+
+The services are those of the deployed cluster (the compute table's rows and the DAG sync). Each
+Celery worker pool runs in a UTS namespace of its own (its own host name, as each Fargate task
+has), so Celery's node names differ as they do on ECS; a second pool's log server gets a free port
+(on ECS each task has its own network namespace).
 """
 
 from __future__ import annotations
@@ -35,7 +41,6 @@ import stack  # noqa: E402
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PREFIX = "airflow-local"
-SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "worker", "dag-sync")
 DAGS_BUCKET = "pathwai-airflow3-dags-local"
 DAGS_PREFIX = "local/"
 REPORT = stack.REPORT
@@ -56,6 +61,23 @@ def build():
         return 42
 
     hello()
+
+
+build()
+"""
+
+ROUTED_DAG = """
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{dag_id}", schedule=None, catchup=False, tags=["e2e"])
+def build():
+    @task(queue="{queue}")
+    def routed():
+        import socket
+        print("e2e routed task ran on", socket.gethostname())
+
+    routed()
 
 
 build()
@@ -102,8 +124,12 @@ def deployed(request, report):
                 s3.delete_object(Bucket=DAGS_BUCKET, Key=item["Key"])
     ecs = boto3.client("ecs", endpoint_url=url)
     sm = boto3.client("secretsmanager", endpoint_url=url)
+    arns = [
+        a for page in ecs.get_paginator("list_services").paginate(cluster=PREFIX) for a in page["serviceArns"]
+    ]
+    services = sorted(arn.rsplit("/", 1)[-1].removeprefix(f"{PREFIX}-") for arn in arns)
     definitions = {}
-    for family in [*SERVICES, "db-migrate"]:
+    for family in [*services, "db-migrate"]:
         td = ecs.describe_task_definition(taskDefinition=f"{PREFIX}-{family}")["taskDefinition"]
         definitions[family] = td
     arns = {
@@ -113,7 +139,15 @@ def deployed(request, report):
         for s in c.get("secrets", [])
     }
     secrets = {arn: sm.get_secret_value(SecretId=arn)["SecretString"] for arn in arns}
-    return {"url": url, "definitions": definitions, "secrets": secrets}
+    pools = {s: _queues(_container(definitions[s])) for s in services if _queues(_container(definitions[s]))}
+    report["worker_pools"] = pools
+    return {"url": url, "definitions": definitions, "secrets": secrets, "services": services, "pools": pools}
+
+
+def _queues(container: dict) -> list[str]:
+    """The Celery queues of a worker pool's container (``--queues a,b``), or [] for other services."""
+    command = list(container.get("command") or [])
+    return command[command.index("--queues") + 1].split(",") if "--queues" in command else []
 
 
 def _container(td: dict) -> dict:
@@ -184,14 +218,27 @@ def _boot(deployed, report, base, procs):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report["db_migrate_seconds"] = round(time.monotonic() - began, 1)
 
-    # 2. every service, then its own health check until it passes
+    # 2. every service, then its own health check until it passes; each worker pool under a host
+    # name of its own, the pools after the first with a free log-server port
+    services, pools = deployed["services"], deployed["pools"]
     started = {}
     envs = {}
-    for service in SERVICES:
+    for service in services:
         container = _container(defs[service])
         envs[service] = env_of(service)
-        argv = ["airflow", *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
-        started[service] = procs.start(service, stack.local_argv(argv), envs[service], cwd=local.home)
+        argv = stack.local_argv(
+            ["airflow", *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
+        )
+        if service in pools:
+            if list(pools).index(service) > 0:
+                port = str(stack.free_port())
+                changed.setdefault(
+                    f"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT ({service})",
+                    {"deployed": "8793", "local": port},
+                )
+                envs[service]["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = port
+            argv = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', f"{service}-task", *argv]
+        started[service] = procs.start(service, argv, envs[service], cwd=local.home)
         report["components"][service] = {
             "task_memory_mib": int(defs[service]["memory"]),
             "command": argv,
@@ -201,6 +248,8 @@ def _boot(deployed, report, base, procs):
     def healthy(service):
         proc, container = started[service], _container(defs[service])
         argv = stack.health_argv(container)
+        if service in pools:  # the check runs in the task's own UTS namespace, as on ECS
+            argv = ["nsenter", "--uts", "-t", str(proc.popen.pid), *argv]
         last = {}
 
         def check():
@@ -216,12 +265,12 @@ def _boot(deployed, report, base, procs):
             raise AssertionError(f"{exc}\nlast: {last.get('out')}\nlog:\n{proc.tail()}") from None
         return round(time.monotonic() - proc.started, 1)
 
-    with ThreadPoolExecutor(len(SERVICES)) as pool:
-        results = dict(zip(SERVICES, pool.map(healthy, SERVICES), strict=True))
+    with ThreadPoolExecutor(len(services)) as pool:
+        results = dict(zip(services, pool.map(healthy, services), strict=True))
     for service, seconds in results.items():
         report["components"][service]["healthy_after_s"] = seconds
 
-    sampler = _Sampler({s: started[s].popen.pid for s in SERVICES})
+    sampler = _Sampler({s: started[s].popen.pid for s in services})
     sampler.start()
     return {"procs": started, "local": local, "envs": envs, "sampler": sampler, "defs": defs}
 
@@ -292,8 +341,9 @@ def _upload(url: str, dag_id: str, source: str) -> float:
     return time.monotonic()
 
 
-def test_every_component_is_healthy(running, report):
-    for service in SERVICES:
+def test_every_component_is_healthy(deployed, running, report):
+    assert len(deployed["pools"]) >= 2, f"the local inventory deploys two worker pools: {deployed['pools']}"
+    for service in deployed["services"]:
         assert running["procs"][service].alive(), service
         assert report["components"][service]["healthy_after_s"] > 0
 
@@ -418,6 +468,23 @@ def test_a_deferrable_task_resumes_through_the_triggerer(deployed, running, api,
     _remote_log(deployed, running, dag_id, result["run_id"], trigger_log, "Trigger fired event")
 
 
+def test_a_task_routed_to_the_second_queue_runs_on_the_second_pool(deployed, running, api, report):
+    """A task with ``queue=<the second pool's queue>`` runs on that pool's worker, not the first's."""
+    first, second = list(deployed["pools"])[:2]
+    queue = deployed["pools"][second][0]
+    _upload(deployed["url"], "e2e_routed", ROUTED_DAG.format(dag_id="e2e_routed", queue=queue))
+    stack.wait_for(
+        lambda: _get(api, "/api/v2/dags/e2e_routed").status_code == 200, 180, "e2e_routed", every=0.5
+    )
+    result = _run(api, "e2e_routed")
+    report.setdefault("runs", {})["e2e_routed"] = result
+    assert result["state"] == "success", (result, running["procs"][second].tail())
+    assert result["tasks"]["routed"]["queue"] == queue
+    assert result["tasks"]["routed"]["hostname"] == f"{second}-task", result
+    assert "e2e_routed" in running["procs"][second].log.read_text(errors="replace")
+    assert "e2e_routed" not in running["procs"][first].log.read_text(errors="replace")
+
+
 def test_a_dag_uploaded_after_an_idle_spell_shows_within_the_promise(deployed, running, api, report):
     """The first DAG after a quiet spell: the sync program has found nothing for more cycles than
     its back-off threshold (5 by default), as on a stack nobody touched for a few minutes."""
@@ -446,7 +513,7 @@ def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
     sampler.sample()
     sampler.stopped.set()
     problems = []
-    for service in SERVICES:
+    for service in sampler.pids:
         pss_mib = round(sampler.peak[service] / 1024)
         component = report["components"][service]
         component["pss_peak_mib"] = pss_mib

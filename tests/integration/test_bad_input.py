@@ -199,6 +199,30 @@ AWS_RULE_CASES = {
         "alb_name='pathwai-airflow-internal-balancer' is refused by AWS as "
         "AWS::ElasticLoadBalancingV2::LoadBalancer Name: 33 characters, at most 32 allowed",
     ),
+    "flow_log_retention_not_offered": (
+        {"network_flow_logs_retention_days": 31},
+        "network_flow_logs_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
+    ),
+    "flow_log_rejected_traffic_only": (
+        {"network_flow_logs_traffic_type": "REJECT"},
+        "network_flow_logs_traffic_type='REJECT' must be ALL",
+    ),
+    "endpoint_policy_every_action": (
+        {"endpoints_policy_actions": {"kms": ["kms:*"]}},
+        "endpoints_policy_actions[kms] allows every action with kms:*",
+    ),
+    "s3_endpoint_policy_wildcard_bucket": (
+        {"endpoints_s3_policy_buckets": ["pathwai-*"]},
+        "endpoints_s3_policy_buckets holds 'pathwai-*'",
+    ),
+    "alb_access_logs_prefix_with_awslogs": (
+        {"alb_access_logs_prefix": "logs/AWSLogs"},
+        "alb_access_logs_prefix='logs/AWSLogs'",
+    ),
+    "alb_access_logs_never_expire": (
+        {"alb_access_logs_expiration_days": 0},
+        "alb_access_logs_expiration_days='0' must be a whole number of days",
+    ),
     "alb_name_internal_prefix": (
         {"alb_name": "internal-airflow"},
         "alb_name='internal-airflow' is refused by AWS as AWS::ElasticLoadBalancingV2::LoadBalancer Name",
@@ -354,8 +378,8 @@ REFUSED = "The inventory was refused before any AWS call"
 PLAY = "PLAY [Preflight - validate the inventory of every role]"
 ROLES = ["network", "kms", "endpoints", "data", "alb", "compute", "monitoring"]
 # Roles whose defaults read another role's variables (alb_idp_* and alb_execution_api_port
-# default to the network role's).
-READERS = {"network": ["alb"]}
+# default to the network role's; endpoints_s3_policy_buckets to the data and alb bucket names).
+READERS = {"network": ["alb"], "data": ["endpoints"], "alb": ["endpoints"]}
 
 
 def _roles(overrides: dict) -> list[str]:

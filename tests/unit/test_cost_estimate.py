@@ -101,7 +101,7 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
         ("compute", f"airflow-{env}", "Container Insights performance logs"): 1 * 0.50,
         ("monitoring", "CloudWatch", "logs ingested (8 log groups)"): logs_gb * cw["logs_ingested_gb"],
         ("monitoring", "CloudWatch", "logs stored (30 days' worth, uncompressed)"): logs_gb * 0.03,
-        # SchedulerHeartbeat, TaskFailures, QueueDepth (total, and the worker pool's), SyncLagSeconds + 10 more.
+        # SchedulerHeartbeat, TaskFailures, QueueDepth (total and per pool), SyncLagSeconds + 10 more.
         ("monitoring", "CloudWatch", "custom metrics (5 alarmed + 10 more)"): 15 * 0.30,
         ("monitoring", "CloudWatch", "metric API requests (PutMetricData)"): 200 * 0.01,
         ("monitoring", "CloudWatch", "alarms (standard resolution)"): alarms * 0.10,

@@ -26,7 +26,6 @@ def bucket(name: str, **changes) -> dict:
         "expires_noncurrent_versions": True,
         "aborts_incomplete_multipart": True,
         "logging_target": "access",
-        "access_log_bucket": False,
         **changes,
     }
     return item("aws_s3_bucket", name, **after)
@@ -35,7 +34,7 @@ def bucket(name: str, **changes) -> dict:
 KEPT = [
     *(item("aws_kms_key", k, purpose=k, enable_key_rotation=True, policy={}) for k in ("s3", "logs", "rds")),
     bucket("dags"),
-    bucket("access", sse_algorithm="AES256", key_id=None, logging_target=None, access_log_bucket=True),
+    bucket("access", sse_algorithm="AES256", key_id=None, logging_target=None, log_delivery=True),
     item("aws_cloudwatch_log_group", "/ecs/p-exec", key_id="logs", retention_in_days=365),
     item(
         "aws_db_instance",
@@ -84,7 +83,7 @@ def test_kept_promises_have_no_finding():
             {"logging_target": None},
             "Bucket has no S3 server access logging (writes are not recorded): dags",
         ),
-        ("access", {"sse_algorithm": "aws:kms"}, "Access-log bucket is not SSE-S3"),
+        ("access", {"sse_algorithm": "aws:kms"}, "Log-delivery bucket must use SSE-S3 (AES256)"),
         (
             "/ecs/p-exec",
             {"retention_in_days": 30},
@@ -110,6 +109,11 @@ def test_outside_prod_exec_short_retention_and_no_monitoring_pass():
     assert findings(relaxed, {"min_log_retention_days": 0}) == []
 
 
-def test_only_the_access_log_bucket_may_skip_the_key_and_logging():
-    found = findings(mutated("dags", sse_algorithm="AES256", key_id=None, access_log_bucket=False))
-    assert found == ["Not encrypted with the s3 CMK (alias/p-s3): dags"]
+def test_only_a_log_delivery_bucket_may_skip_the_key_versioning_and_logging():
+    found = findings(mutated("dags", sse_algorithm="AES256", key_id=None, logging_target=None))
+    assert found == [
+        "Bucket has no S3 server access logging (writes are not recorded): dags",
+        "Not encrypted with the s3 CMK (alias/p-s3): dags",
+        "SSE-S3 is allowed only for the log-delivery buckets (ALB and S3 access logs), not: dags",
+    ]
+    assert findings(mutated("access", versioning="Suspended", expires_noncurrent_versions=False)) == []

@@ -9,12 +9,12 @@ import json
 import pytest
 import yaml
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
-    access_log_bucket_policy,
     bucket_tls_policy,
     connection_secrets,
     dag_sync_role_arn,
     efs_file_system_policy,
     generated_secrets,
+    s3_access_log_bucket_policy,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model
 from plan_support import (
@@ -171,7 +171,7 @@ def test_properties_are_what_the_role_sends(role_vars):
         assert policies[plan_model.bucket_id(purpose)] == bucket_tls_policy(v[f"data_{purpose}_bucket_name"])
     # Issue 16: every bucket versioned with its lifecycle rule; DAGs and logs log to the SSE-S3 bucket.
     access = plan_model.bucket_id(plan_data.ACCESS_LOGS)
-    assert policies[access] == access_log_bucket_policy(
+    assert policies[access] == s3_access_log_bucket_policy(
         v["data_access_logs_bucket_name"], account, [v["data_dags_bucket_name"], v["data_logs_bucket_name"]]
     )
     buckets = {b["id"]: b["properties"] for b in of_type(resources, "AWS::S3::Bucket")}

@@ -9,7 +9,7 @@ import json
 
 import boto3
 import pytest
-from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import access_log_bucket_policy
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import s3_access_log_bucket_policy
 from conftest import ModuleFailed
 
 SOURCE, TARGET = "src-dags", "src-access-logs"
@@ -41,11 +41,11 @@ def test_logging_needs_the_target_policy_then_converges_once(module_runner, s3, 
     ).get_caller_identity()
     # Emulator extension s3_logging_target_policy: the policy is read as IAM reads it (the "*"
     # principal of DenyWithoutTLS crashed moto), conditions included: another source is refused.
-    other = access_log_bucket_policy(TARGET, account["Account"], ["another-bucket"])
+    other = s3_access_log_bucket_policy(TARGET, account["Account"], ["another-bucket"])
     s3.put_bucket_policy(Bucket=TARGET, Policy=json.dumps(other))
     with pytest.raises(ModuleFailed, match="InvalidTargetBucketForLogging"):
         module_runner("s3_bucket_logging", {"buckets": WANTED})
-    policy = access_log_bucket_policy(TARGET, account["Account"], [SOURCE])
+    policy = s3_access_log_bucket_policy(TARGET, account["Account"], [SOURCE])
     s3.put_bucket_policy(Bucket=TARGET, Policy=json.dumps(policy))
 
     aws_endpoint.reset_calls()

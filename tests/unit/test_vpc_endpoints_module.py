@@ -4,13 +4,17 @@ repaired only where it is, check and diff mode, delete."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import boto3
 import pytest
+from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import interface_policy, s3_policy
 
 SERVICES = ["ecr.api", "ecr.dkr", "logs", "events", "sts", "secretsmanager", "ssm", "ssmmessages", "kms",
             "elasticfilesystem", "monitoring"]  # fmt: skip
+ACCOUNT = "123456789012"
+POLICY_CFG = {"region": "us-east-1", "policy_actions": {"kms": ["kms:Decrypt"]}, "policy_buckets": ["b-dags"]}
 PREFIX = "com.amazonaws.us-east-1."
 
 
@@ -68,6 +72,7 @@ def role_args(vpc, **overrides) -> dict:
             "subnet_ids": vpc["subnets"],
             "security_group_ids": [vpc["groups"][0]],
             "private_dns_enabled": True,
+            "policy": interface_policy(service, POLICY_CFG, ACCOUNT),
             "tags": {"Name": f"vpce-{service}", "airflow:env": "t"},
         }
         for service in SERVICES
@@ -76,6 +81,7 @@ def role_args(vpc, **overrides) -> dict:
         "service_name": PREFIX + "s3",
         "endpoint_type": "Gateway",
         "route_table_ids": vpc["tables"],
+        "policy": s3_policy(POLICY_CFG, ACCOUNT),
         "tags": {"Name": "vpce-s3"},
     }
     return {"vpc_id": vpc["vpc_id"], "endpoints": [*interface, gateway], **overrides}
@@ -109,6 +115,8 @@ def test_create_all_then_noop_with_one_describe(module_runner, vpc, aws_endpoint
     assert {t["Key"]: t["Value"] for t in ssm["Tags"]}["Name"] == "vpce-ssm"
     assert sorted(live[PREFIX + "s3"]["RouteTableIds"]) == sorted(vpc["tables"])
     assert [e["state"] for e in created["vpc_endpoints"]] == ["available"] * 12
+    kms_policy = json.loads(live[PREFIX + "kms"]["PolicyDocument"])
+    assert kms_policy["Statement"][0]["Condition"]["StringEquals"]["aws:ResourceAccount"] == ACCOUNT
 
     aws_endpoint.reset_calls()
     again = module_runner("vpc_endpoints", role_args(vpc))
@@ -141,6 +149,8 @@ def test_drift_is_repaired_only_where_it_is(module_runner, vpc, aws_endpoint):
     )
     ec2.modify_vpc_endpoint(VpcEndpointId=ids[PREFIX + "s3"], RemoveRouteTableIds=[vpc["tables"][1]])
     ec2.create_tags(Resources=[ids[PREFIX + "kms"]], Tags=[{"Key": "Name", "Value": "renamed"}])
+    full_access = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    ec2.modify_vpc_endpoint(VpcEndpointId=ids[PREFIX + "sts"], PolicyDocument=json.dumps(full_access))
 
     aws_endpoint.reset_calls()
     planned = module_runner("vpc_endpoints", role_args(vpc), check_mode=True)
@@ -152,6 +162,9 @@ def test_drift_is_repaired_only_where_it_is(module_runner, vpc, aws_endpoint):
         },
         PREFIX + "s3": {"AddRouteTableIds": [vpc["tables"][1]]},
         PREFIX + "kms": {},
+        PREFIX + "sts": {
+            "PolicyDocument": json.dumps(interface_policy("sts", POLICY_CFG, ACCOUNT), sort_keys=True)
+        },
     }
     assert planned["diff"]["before"][PREFIX + "logs"]["private_dns_enabled"] is False
     assert planned["diff"]["after"][PREFIX + "kms"]["tags"]["Name"] == "vpce-kms"
@@ -159,7 +172,12 @@ def test_drift_is_repaired_only_where_it_is(module_runner, vpc, aws_endpoint):
 
     fixed = module_runner("vpc_endpoints", role_args(vpc))
     assert fixed["changed"] is True and fixed["created"] == []
-    assert sorted(_calls(aws_endpoint, True)) == ["CreateTags", "ModifyVpcEndpoint", "ModifyVpcEndpoint"]
+    assert sorted(_calls(aws_endpoint, True)) == [
+        "CreateTags",
+        "ModifyVpcEndpoint",
+        "ModifyVpcEndpoint",
+        "ModifyVpcEndpoint",
+    ]
     live = _live(vpc)
     assert live[PREFIX + "logs"]["PrivateDnsEnabled"] is True
     assert [g["GroupId"] for g in live[PREFIX + "logs"]["Groups"]] == [vpc["groups"][0]]
@@ -188,12 +206,14 @@ def test_endpoints_list_filter():
     from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_list
 
     network = {
+        "account_id": ACCOUNT,
         "subnet_ids": {"private": ["s1", "s2"], "public": ["s3"]},
         "route_table_ids": {"private": ["r1", "r2"], "data": ["r3"], "alb": ["r4"]},
         "group_ids": {"p-vpc-endpoints": "sg-1"},
     }
-    cfg = {"region": "eu-west-1", "prefix": "p", "services": ["ssm", "kms"], "private_dns": True,
-           "s3_route_tiers": ["private", "data"], "tags": {"airflow:env": "t"}}  # fmt: skip
+    cfg = {"prefix": "p", "services": ["ssm", "kms"], "private_dns": True,
+           "s3_route_tiers": ["private", "data"], "tags": {"airflow:env": "t"},
+           **POLICY_CFG, "region": "eu-west-1"}  # fmt: skip
     out = endpoints_list(network, cfg)
     assert [e["service_name"] for e in out] == ["com.amazonaws.eu-west-1.ssm", "com.amazonaws.eu-west-1.kms",
                                                "com.amazonaws.eu-west-1.s3"]  # fmt: skip
