@@ -28,6 +28,7 @@ INTERFACE = [
     "ssmmessages",
     "elasticfilesystem",
     "monitoring",
+    "ecs",
 ]
 
 CASES = {
