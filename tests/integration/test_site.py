@@ -209,6 +209,18 @@ def inject_iam_wildcard(stack):
     return "IAM wildcard action s3:*: aws_iam_role.airflow-local-worker-task", undo
 
 
+def inject_extra_secret_for_worker(stack):
+    """The worker's execution role may read the JWT secret, which its task definition never names."""
+    sm = boto3.client("secretsmanager", endpoint_url=stack["emulator"].url)
+    jwt = sm.describe_secret(SecretId="airflow/local/jwt_secret")["ARN"]
+    undo = _put_statement(
+        stack,
+        "airflow-local-worker-execution",
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": jwt},
+    )
+    return "Execution role airflow-local-worker-execution may read", undo
+
+
 def inject_scheduler_run_task(stack):
     undo = _put_statement(
         stack,
@@ -309,6 +321,7 @@ MUTATIONS = {
     "iam_wildcard_action": inject_iam_wildcard,
     "scheduler_run_task": inject_scheduler_run_task,
     "jwt_secret_in_worker": inject_jwt_in_worker,
+    "worker_execution_role_reads_jwt": inject_extra_secret_for_worker,
     "plain_secret_and_writable_mount": inject_plain_secret_and_writable_mount,
     "execution_rule_opened": inject_rule_without_oidc,
     "tls12_listener": inject_tls12_listener,

@@ -260,7 +260,7 @@ COMPUTE_CTX = {
     "airflow_environment": {},
     "auth_environment": {},
     "task_role_arns": {"scheduler": "arn:role:s", "worker": "arn:role:w"},
-    "execution_role_arn": "arn:role:x",
+    "execution_role_arns": {"scheduler": "arn:role:x", "worker": "arn:role:x", "api-server": "arn:role:x"},
     "cpu_architecture": "X86_64",
 }
 
