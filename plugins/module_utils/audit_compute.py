@@ -181,3 +181,20 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
             )
         )
     return out
+
+
+def service_resources(ecs, cluster: str, services: list[str]) -> list[dict]:
+    """Each ECS service (full names) of ``cluster`` with its ECS Exec switch (``enable_execute_command``);
+    a missing or inactive one is ``missing``."""
+    out = []
+    for start in range(0, len(services), 10):  # DescribeServices takes at most 10 names
+        names = services[start : start + 10]
+        found = ecs.describe_services(cluster=cluster, services=names, aws_retry=True).get("services", [])
+        active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE"}
+        for name in names:
+            service = active.get(name)
+            after = {"id": name, "missing": True}
+            if service is not None:
+                after = {"id": name, "enable_execute_command": bool(service.get("enableExecuteCommand"))}
+            out.append(resource("aws_ecs_service", name, after))
+    return out

@@ -16,6 +16,7 @@ PATTERNS = {
     "flow_logs_role": "{p}-flow-logs",
     "flow_log": "{p}-flow-logs",
     "db": "{p}-db",
+    "rds_monitoring_role": "{p}-rds-monitoring",
     "redis": "{p}-redis",
     "dags_file_system": "{p}-dags",
     "access_point": "{p}-airflow",

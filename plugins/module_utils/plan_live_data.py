@@ -100,6 +100,7 @@ def _rds(live: Live) -> None:
         "AutoMinorVersionUpgrade": instance.get("AutoMinorVersionUpgrade"),
         "EnableIAMDatabaseAuthentication": instance.get("IAMDatabaseAuthenticationEnabled"),
         "MonitoringInterval": instance.get("MonitoringInterval"),
+        "MonitoringRoleArn": instance.get("MonitoringRoleArn"),
         "Tags": tags(instance.get("TagList")),
     }
     logical = live.add("AWS::RDS::DBInstance", DB_ID, props, None, instance.get("DBInstanceArn"))
@@ -302,6 +303,7 @@ def _buckets(live: Live) -> None:
             "Tags": tags(found["Tags"]),
         }
         logical = live.add("AWS::S3::Bucket", bucket_id(purpose), props, None, f"arn:aws:s3:::{name}")
+        live.names[name] = logical
         if found["Policy"]:
             live.add(
                 "AWS::S3::BucketPolicy",
@@ -309,6 +311,12 @@ def _buckets(live: Live) -> None:
                 {"Bucket": ref(logical), "PolicyDocument": found["Policy"]},
             )
             live.policy(f"{name} bucket policy", "resource", found["Policy"])
+    # The access-log bucket is a resource of the plan: its name in another bucket's logging becomes
+    # a reference (it may be read after the buckets that log to it).
+    for res in live.resources:
+        logging = res["properties"].get("LoggingConfiguration") if res["type"] == "AWS::S3::Bucket" else None
+        if logging and "DestinationBucketName" in logging:
+            logging["DestinationBucketName"] = live.by_name(logging["DestinationBucketName"])
 
 
 def _secrets(live: Live) -> None:
