@@ -16,6 +16,7 @@ import re
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import service_trust_policy
 
 # AWS Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_SIZES = {
@@ -595,17 +596,7 @@ def execution_role_policy(ctx: dict, service: str) -> dict:
 
 def task_trust_policy(ctx: dict) -> dict:
     """ECS tasks of this account may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": ctx["account_id"]}},
-            }
-        ],
-    }
+    return service_trust_policy("ecs-tasks.amazonaws.com", ctx["account_id"])
 
 
 # ---- Task definitions ------------------------------------------------------------------------

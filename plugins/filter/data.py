@@ -9,6 +9,10 @@ import re
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    service_trust_policy,
+    tls_only_statement,
+)
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 EVICTING = "noeviction"
@@ -356,16 +360,7 @@ def bucket_tls_policy(bucket: str) -> dict:
     """A bucket's policy: every request without TLS is denied."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyWithoutTLS",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
+        "Statement": [tls_only_statement(bucket)],
     }
 
 
@@ -391,17 +386,7 @@ def s3_access_log_bucket_policy(bucket: str, account_id: str, source_buckets: li
 
 def rds_monitoring_trust_policy(account_id: str) -> dict:
     """Who may assume the RDS enhanced-monitoring role: the RDS monitoring service, for our account."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": str(account_id)}},
-            }
-        ],
-    }
+    return service_trust_policy("monitoring.rds.amazonaws.com", account_id)
 
 
 def bucket_lifecycle_rules(dags: str, logs: str, access_logs: str, days: dict) -> list[dict]:

@@ -38,6 +38,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    PUBLIC_ACCESS_BLOCKED,
+)
 
 CERTIFICATE_ID = "AlbCertificate"
 ACCESS_LOGS_BUCKET_ID = bucket_id("alb-logs")
@@ -246,12 +249,7 @@ def _access_log_bucket(v: dict) -> list[dict]:
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
             ]
         },
-        "PublicAccessBlockConfiguration": {
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+        "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCKED),
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         "LifecycleConfiguration": {
             "Rules": [

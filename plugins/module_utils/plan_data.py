@@ -52,6 +52,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    PUBLIC_ACCESS_BLOCKED,
+)
 
 # Ids AWS assigns at creation, unknown before the first run: a plan names them by these
 # well-formed placeholders inside policy documents (which need concrete ARNs).
@@ -422,12 +425,7 @@ def _buckets(v: dict) -> list[dict]:
         properties = {
             "BucketName": name,
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [encryption]},
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
+            "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCKED),
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "VersioningConfiguration": {"Status": "Enabled"},
             "LifecycleConfiguration": {"Rules": [_lifecycle_rule(rule_of[name])]},
