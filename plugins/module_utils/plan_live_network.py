@@ -30,8 +30,11 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     sg_rule_id,
     subnet_id,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network import tf_flow_log
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
+    tf_flow_log,
+    tf_ref,
+    tf_tags,
+)
 
 VPN_GATEWAY_ID = "IdpVpnGateway"
 

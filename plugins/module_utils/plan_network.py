@@ -32,7 +32,11 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     subnet_id,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
+    tf_flow_log,
+    tf_ref,
+    tf_tags,
+)
 
 VGW_ID = "IdpVpnGateway"
 # The region's AWS-managed S3 prefix list: the role looks its id up by name at apply time; the plan
@@ -339,21 +343,6 @@ def _tf_rule(res: dict, direction: str) -> list:
         "source_security_group_id": tf_ref(peer) if peer else None,
     }
     return [("aws_security_group_rule", "", values)]
-
-
-def tf_flow_log(res: dict) -> list:
-    p = res["properties"]
-    values = {
-        "vpc_id": tf_ref(p.get("ResourceId")),
-        "traffic_type": p.get("TrafficType"),
-        "log_destination_type": p.get("LogDestinationType"),
-        "log_destination": p.get("LogDestination"),
-        "log_group_name": tf_ref(p.get("LogGroupName")),
-        "iam_role_arn": tf_ref(p.get("DeliverLogsPermissionArn"), "arn"),
-        "max_aggregation_interval": p.get("MaxAggregationInterval"),
-        "tags": tf_tags(p.get("Tags")),
-    }
-    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
 
 
 TERRAFORM = {
