@@ -19,6 +19,20 @@ NOT_COUNTED = [
 ]
 
 
+def _not_counted(data: list[dict]) -> list[str]:
+    """NOT_COUNTED, and what the plan holds that the estimate cannot price."""
+    out = list(NOT_COUNTED)
+    for db in _of_type(data, "AWS::RDS::DBInstance"):
+        interval = db["properties"].get("MonitoringInterval") or 0
+        if interval:
+            out.append(
+                f"RDS Enhanced Monitoring of {db['properties']['DBInstanceIdentifier']} (a record every"
+                f" {interval} s to the RDSOSMetrics log group: CloudWatch Logs ingestion and storage, whose"
+                " volume per record the price table and the usage assumptions do not give)"
+            )
+    return out
+
+
 class PriceMissing(ValueError):
     """The price table has no price for something the plan holds."""
 
@@ -346,8 +360,66 @@ def _dag_sync_lists(resources: list[dict], hours: float) -> float:
     return 0.0
 
 
-def _s3(data: list[dict], compute: list[dict], p: dict, u: dict, hours: float) -> list[dict]:
-    buckets = len(_of_type(data, "AWS::S3::Bucket"))
+def _log_buckets(plan: dict[str, list[dict]]) -> set[str]:
+    """Ids of the buckets that receive access logs only: S3 server access logging's destinations and
+    the ALB's access-log bucket (their cost is the logs they keep, not the task logs and DAGs)."""
+    everything = [r for layer in plan.values() for r in layer]
+    buckets = _of_type(everything, "AWS::S3::Bucket")
+    out = set()
+    for b in buckets:
+        target = (b["properties"].get("LoggingConfiguration") or {}).get("DestinationBucketName")
+        if isinstance(target, dict):
+            out.add(target.get("Ref"))
+    for lb in _of_type(everything, "AWS::ElasticLoadBalancingV2::LoadBalancer"):
+        attrs = {a["Key"]: a["Value"] for a in lb["properties"].get("LoadBalancerAttributes") or []}
+        if attrs.get("access_logs.s3.enabled") == "true":
+            out |= {
+                b["id"]
+                for b in buckets
+                if b["properties"].get("BucketName") == attrs.get("access_logs.s3.bucket")
+            }
+    return out - {None}
+
+
+def _days_kept(bucket: dict) -> int:
+    """Days an object stays billed: its lifecycle's expiration (a year without one), and on a
+    versioned bucket the days the expired (now noncurrent) version is kept after it."""
+    rules = [
+        r
+        for r in (bucket.get("LifecycleConfiguration") or {}).get("Rules") or []
+        if r.get("ExpirationInDays")
+    ]
+    if not rules:
+        return 365
+    rule = min(rules, key=lambda r: r["ExpirationInDays"])
+    days = int(rule["ExpirationInDays"])
+    if (bucket.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+        days += int((rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays") or 0)
+    return days
+
+
+def _access_logs(layer: str, resources: list[dict], logs: set[str], p: dict, u: dict) -> list[dict]:
+    """Each access-log bucket of ``layer``: the logs it keeps until its lifecycle removes them
+    (delivery is free; the steady state: a month's logs times the months kept)."""
+    items = []
+    for b in _of_type(resources, "AWS::S3::Bucket"):
+        if b["id"] in logs:
+            days = _days_kept(b["properties"])
+            items.append(
+                _item(
+                    layer,
+                    b["properties"].get("BucketName", b["id"]),
+                    f"access logs stored ({days} days' worth)",
+                    u["access_logs_gb_per_month"] * days / 30,
+                    "GB-month",
+                    p["standard_gb_month"],
+                )
+            )
+    return items
+
+
+def _s3(data: list[dict], compute: list[dict], p: dict, u: dict, hours: float, logs: set[str]) -> list[dict]:
+    buckets = len([b for b in _of_type(data, "AWS::S3::Bucket") if b["id"] not in logs])
     if not buckets:
         return []
     what = f"S3 ({buckets} buckets)"
@@ -470,7 +542,8 @@ def _alb(resources: list[dict], p: dict, u: dict, hours: float) -> list[dict]:
 
 def _cloudwatch(plan: dict[str, list[dict]], p: dict, u: dict) -> list[dict]:
     everything = [r for layer in plan.values() for r in layer]
-    groups = _of_type(everything, "AWS::Logs::LogGroup")
+    vended = _flow_log_groups(everything)
+    groups = [g for g in _of_type(everything, "AWS::Logs::LogGroup") if g["id"] not in vended]
     alarms = _of_type(everything, "AWS::CloudWatch::Alarm")
     dashboards = len(_of_type(everything, "AWS::CloudWatch::Dashboard"))
     retention = max((g["properties"].get("RetentionInDays", 30) for g in groups), default=30)
@@ -535,20 +608,39 @@ def _cloudwatch(plan: dict[str, list[dict]], p: dict, u: dict) -> list[dict]:
     ]
 
 
+def _flow_log_groups(resources: list[dict]) -> set[str]:
+    """Ids of the log groups the flow logs deliver to (priced as vended logs, not as our own)."""
+    return {
+        (f["properties"].get("LogGroupName") or {}).get("Ref")
+        for f in _of_type(resources, "AWS::EC2::FlowLog")
+        if isinstance(f["properties"].get("LogGroupName"), dict)
+    } - {None}
+
+
 def _flow_logs(resources: list[dict], p: dict, u: dict) -> list[dict]:
-    flows = len(_of_type(resources, "AWS::EC2::FlowLog"))
+    flows = _of_type(resources, "AWS::EC2::FlowLog")
     if not flows:
         return []
-    gb = u["flow_logs_gb_per_month"] * flows
+    retention = {
+        g["id"]: g["properties"].get("RetentionInDays", 30)
+        for g in _of_type(resources, "AWS::Logs::LogGroup")
+    }
+    days = max((retention.get(i, 30) for i in _flow_log_groups(resources)), default=30)
+    gb = u["flow_logs_gb_per_month"] * len(flows)
     return [
         _item(
-            "network", "VPC flow logs", f"{flows} flow logs, ingested", gb, "GB", p["vended_logs_ingested_gb"]
+            "network",
+            "VPC flow logs",
+            f"{len(flows)} flow logs, ingested",
+            gb,
+            "GB",
+            p["vended_logs_ingested_gb"],
         ),
         _item(
             "network",
             "VPC flow logs",
-            "stored (one month's worth)",
-            gb,
+            f"stored ({days} days' worth, uncompressed)",
+            gb * days / 30,
             "GB-month",
             p["logs_stored_gb_month"],
         ),
@@ -622,6 +714,7 @@ def estimate(plan: dict[str, list[dict]], context: dict, prices: dict, usage: di
     # What goes through the interface endpoints (or the NAT gateways): the logs, and the API calls.
     data_gb = usage["logs_ingested_gb_per_month"] + usage["endpoint_other_gb_per_month"]
     fargate, scaling = _fargate(compute, p, context["name_prefix"], hours)
+    logs = _log_buckets(plan)
     items = (
         _flow_logs(plan.get("network", empty), p["cloudwatch"], usage)
         + _kms(plan.get("kms", empty), p["kms"], usage)
@@ -629,9 +722,11 @@ def estimate(plan: dict[str, list[dict]], context: dict, prices: dict, usage: di
         + _rds(data, p["rds_postgresql"], usage, hours)
         + _redis(data, p["elasticache_redis"], usage, hours)
         + _efs(data, p["efs"], usage)
-        + _s3(data, compute, p["s3"], usage, hours)
+        + _s3(data, compute, p["s3"], usage, hours, logs)
+        + _access_logs("data", data, logs, p["s3"], usage)
         + _secrets(data, p["secrets_manager"], usage)
         + _alb(plan.get("alb", empty), p["alb"], usage, hours)
+        + _access_logs("alb", plan.get("alb", empty), logs, p["s3"], usage)
         + fargate
         + _container_insights(compute, p, usage)
         + _cloudwatch(plan, p["cloudwatch"], usage)
@@ -659,5 +754,5 @@ def estimate(plan: dict[str, list[dict]], context: dict, prices: dict, usage: di
         "total": total,
         "scaling": scaling,
         "nat_alternative": _nat_alternative(plan, items, p["nat_gateway"], data_gb, hours, total),
-        "not_counted": NOT_COUNTED,
+        "not_counted": _not_counted(data),
     }

@@ -23,7 +23,7 @@ TABLE = yaml.safe_load(PRICE_FILE.read_text())
 P = TABLE["regions"]["us-east-1"]
 H = 730  # hours a month
 ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "events", "sts", "secretsmanager", "ssm", "ssmmessages", "kms"]
-ENDPOINTS += ["elasticfilesystem", "monitoring"]
+ENDPOINTS += ["elasticfilesystem", "monitoring", "ecs"]
 
 
 def run_cost(env: str, out: Path, *extra: str) -> tuple[dict, str]:
@@ -71,10 +71,18 @@ def fargate(service: str, tasks: int, vcpu: float, gb: float, provider: str = "F
     }
 
 
-def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, alarms: int) -> dict:
-    """The line items dev and prod share in shape: keys, endpoints, S3, secrets, ALB, CloudWatch."""
+def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, alarms: int, days: int) -> dict:
+    """The line items dev and prod share in shape: flow logs, keys, endpoints, S3, secrets, ALB,
+    CloudWatch. ``days``: the inventory's log retention (flow logs and the services' log groups)."""
     cw, s3 = P["cloudwatch"], P["s3"]
     out = {
+        # One VPC flow log: cost_flow_logs_gb_per_month (5 GB) at the vended-logs price, and kept
+        # network_flow_logs_retention_days: 5 GB x days / 30 GB-months at the storage price.
+        ("network", "VPC flow logs", "1 flow logs, ingested"): 5 * cw["vended_logs_ingested_gb"],
+        ("network", "VPC flow logs", f"stored ({days} days' worth, uncompressed)"): 5
+        * days
+        / 30
+        * cw["logs_stored_gb_month"],
         ("kms", "KMS", "7 customer-managed keys"): 7 * 1.00,
         ("kms", "KMS", "rotated key versions (7 keys, 0 years old)"): 0.0,
         ("kms", "KMS", "requests"): 100_000 / 10_000 * 0.03,
@@ -92,6 +100,17 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
         / 1000
         * s3["put_list_per_1000"],
         ("data", "S3 (2 buckets)", "GET requests"): 100 * 0.0004,
+        # The S3 server access-log bucket (not one of the 2 above): cost_access_logs_gb_per_month
+        # (1 GB) kept data_access_logs_expiration_days (365) plus, versioned, its noncurrent 30 days.
+        ("data", f"pathwai-airflow3-s3-access-logs-{env}", "access logs stored (395 days' worth)"): 1
+        * (365 + 30)
+        / 30
+        * s3["standard_gb_month"],
+        # The ALB's access-log bucket (unversioned): 1 GB a month kept alb_access_logs_expiration_days (90).
+        ("alb", f"pathwai-airflow3-alb-logs-{env}", "access logs stored (90 days' worth)"): 1
+        * 90
+        / 30
+        * s3["standard_gb_month"],
         ("data", "Secrets Manager", "11 secrets"): 11 * 0.40,
         ("data", "Secrets Manager", "API calls"): 1 * 0.05,
         ("alb", f"airflow-{env}-alb", "load balancer hours"): H * 0.0225,
@@ -99,8 +118,13 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
         # Container Insights: 8 metrics for the cluster, 8 for each of the 6 services.
         ("compute", f"airflow-{env}", "Container Insights metrics (6 services)"): (8 + 6 * 8) * 0.30,
         ("compute", f"airflow-{env}", "Container Insights performance logs"): 1 * 0.50,
+        # 8 log groups: the 7 services' and ECS Exec's (the flow logs' group is priced above).
         ("monitoring", "CloudWatch", "logs ingested (8 log groups)"): logs_gb * cw["logs_ingested_gb"],
-        ("monitoring", "CloudWatch", "logs stored (30 days' worth, uncompressed)"): logs_gb * 0.03,
+        # compute_log_retention_days: a month's logs x days / 30 kept.
+        ("monitoring", "CloudWatch", f"logs stored ({days} days' worth, uncompressed)"): logs_gb
+        * days
+        / 30
+        * 0.03,
         # SchedulerHeartbeat, TaskFailures, QueueDepth (total and per pool), SyncLagSeconds + 10 more.
         ("monitoring", "CloudWatch", "custom metrics (5 alarmed + 10 more)"): 15 * 0.30,
         ("monitoring", "CloudWatch", "metric API requests (PutMetricData)"): 200 * 0.01,
@@ -113,7 +137,7 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
 
 
 def expected_dev() -> dict:
-    out = common("dev", logs_gb=10, lcu=1, s3_gb=10, efs_gb=1, alarms=14)
+    out = common("dev", logs_gb=10, lcu=1, s3_gb=10, efs_gb=1, alarms=14, days=30)
     out.update(
         {
             ("data", "airflow-dev-db", "RDS db.t4g.medium Single-AZ"): H * 0.065,
@@ -139,8 +163,9 @@ def expected_dev() -> dict:
 
 
 def expected_prod(workers: int = 4) -> dict:
-    # prod's inventory sets 50 GB of logs, 2 LCUs, 100 GB in S3, 5 GB on EFS, a 100 GB database.
-    out = common("prod", logs_gb=50, lcu=2, s3_gb=100, efs_gb=5, alarms=18)
+    # prod's inventory sets 50 GB of logs, 2 LCUs, 100 GB in S3, 5 GB on EFS, a 100 GB database,
+    # 365 days of log retention.
+    out = common("prod", logs_gb=50, lcu=2, s3_gb=100, efs_gb=5, alarms=18, days=365)
     out.update(
         {
             ("data", "airflow-prod-db", "RDS db.r6g.large Multi-AZ"): 2 * H * 0.225,
@@ -178,13 +203,21 @@ def test_every_line_item_is_the_hand_calculation(reports, env, expected):
 def test_nat_comparison_is_the_hand_calculation(reports, env):
     report = reports[env]
     data_gb = (10 if env == "dev" else 50) + 5
-    endpoints = 11 * 2 * H * 0.01 + data_gb * 0.01
+    # 12 interface endpoints (ENDPOINTS) in 2 AZs, and the data through them.
+    endpoints = len(ENDPOINTS) * 2 * H * 0.01 + data_gb * 0.01
     nat = 2 * H * 0.045 + 2 * H * 0.005 + data_gb * 0.045
     alternative = report["nat_alternative"]
     assert alternative["replaces"] == pytest.approx(endpoints)
     assert alternative["monthly"] == pytest.approx(nat)
     assert alternative["total"] == pytest.approx(report["total"] - endpoints + nat)
     assert alternative["nat_free_costs_more_by"] == pytest.approx(endpoints - nat)
+
+
+def test_rds_enhanced_monitoring_is_named_as_not_counted_where_it_is_on(reports):
+    """prod's data_rds_monitoring_interval is 60, dev's 0: the RDSOSMetrics logs have no price."""
+    prod, dev = (" ".join(reports[e]["not_counted"]) for e in ("prod", "dev"))
+    assert "RDS Enhanced Monitoring of airflow-prod-db (a record every 60 s" in prod
+    assert "Enhanced Monitoring" not in dev
 
 
 def test_ten_prod_workers_cost_exactly_the_fargate_difference_more(reports, tmp_path):
@@ -234,7 +267,10 @@ def test_flow_logs_and_queues_are_priced_when_the_plan_holds_them():
     report = ce.estimate(plan, _context(), TABLE, _usage())
     got = lines(report)
     assert got[("network", "VPC flow logs", "1 flow logs, ingested")] == pytest.approx(5 * 0.50)
-    assert got[("network", "VPC flow logs", "stored (one month's worth)")] == pytest.approx(5 * 0.03)
+    # No destination log group in the plan: 30 days kept (CloudWatch Logs' default here).
+    assert got[("network", "VPC flow logs", "stored (30 days' worth, uncompressed)")] == pytest.approx(
+        5 * 0.03
+    )
     assert got[("data", "SQS", "2 queues, requests")] == pytest.approx(2 * 150_000 / 1e6 * 0.40)
     assert (report["layers"]["network"], report["layers"]["data"]) == pytest.approx((2.65, 0.12))
     assert report["total"] == pytest.approx(sum(i["monthly"] for i in report["items"]))
