@@ -89,11 +89,12 @@ STATSD_ENVIRONMENT = {
 DAGS_PATH = "/opt/airflow/dags"
 # A row with `tls`: the container starts through airflow_ecs_image.serve_tls, which writes a new key
 # and self-signed certificate here (the task's own file system) and then runs `airflow <command>`;
-# Airflow's api-server reads the same variables ([api] ssl_cert / ssl_key) and serves HTTPS.
+# Airflow's api-server reads the same variables ([api] ssl_cert / ssl_key) and serves HTTPS. /tmp is
+# the task's own, new with each container (issue 16's read-only root needs a task volume there).
 TLS_ENTRYPOINT = ["python", "-m", "airflow_ecs_image.serve_tls"]
 TLS_ENVIRONMENT = {
-    "AIRFLOW__API__SSL_CERT": "/tmp/airflow-tls/api-server.pem",
-    "AIRFLOW__API__SSL_KEY": "/tmp/airflow-tls/api-server.key",
+    "AIRFLOW__API__SSL_CERT": "/tmp/airflow-tls/api-server.pem",  # noqa: S108 - the task's own /tmp
+    "AIRFLOW__API__SSL_KEY": "/tmp/airflow-tls/api-server.key",  # noqa: S108 - the task's own /tmp
 }
 
 

@@ -79,7 +79,8 @@ def test_properties_are_what_the_role_sends(env):
     assert api_task["EntryPoint"] == cf.TLS_ENTRYPOINT and api_task["Command"] == ["api-server"]
     api_env = {e["Name"]: e["Value"] for e in api_task["Environment"]}
     assert {k: api_env[k] for k in cf.TLS_ENVIRONMENT} == cf.TLS_ENVIRONMENT
-    assert "EntryPoint" not in main and "AIRFLOW__API__SSL_CERT" not in {e["Name"] for e in main["Environment"]}
+    assert "EntryPoint" not in main
+    assert "AIRFLOW__API__SSL_CERT" not in {e["Name"] for e in main["Environment"]}
     api = planned[pm.service_id("api-server")]["properties"]
     assert api["DesiredCount"] == int(table["api-server"]["desired_count"])
     assert api["LoadBalancers"] == [
