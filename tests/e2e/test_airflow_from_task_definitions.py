@@ -343,6 +343,9 @@ def _api(running) -> requests.Session:
     token = answer.cookies.get("_token")
     assert token, f"no _token cookie: {answer.headers}"
     session = requests.Session()
+    # REQUESTS_CA_BUNDLE in the environment would win over session.verify (requests reads it for
+    # every request that names no `verify`): the session trusts the api-server's certificate only.
+    session.trust_env = False
     session.verify = cert
     session.headers["Authorization"] = f"Bearer {token}"
     session.base = base  # type: ignore[attr-defined]
