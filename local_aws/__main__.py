@@ -1,7 +1,9 @@
 """Run the emulator in the foreground: ``python -m local_aws [--port N] [--url-file F]``.
 
 It listens on 127.0.0.1 only, writes its URL to ``--url-file`` once it accepts
-connections, and stops on SIGTERM or SIGINT.
+connections, and stops on SIGTERM or SIGINT. Faults (throttling, a stop after the N-th write)
+are injected as the ``LOCAL_AWS_THROTTLE_*`` / ``LOCAL_AWS_STOP_*`` variables say, or later
+through ``/_local_aws/faults`` (see ``local_aws/extensions/faults.py``).
 """
 
 from __future__ import annotations

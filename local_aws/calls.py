@@ -15,7 +15,8 @@ from urllib.parse import parse_qs
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup", "Search")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
-CONTROL_PATH = "/_local_aws/calls"
+CONTROL_PREFIX = "/_local_aws/"
+CONTROL_PATH = CONTROL_PREFIX + "calls"
 
 
 def is_write(action: str) -> bool:
@@ -50,8 +51,29 @@ def _action(environ: dict, body: bytes) -> str:
     return f"{environ.get('REQUEST_METHOD', 'GET')} {path.split('/')[1] if path != '/' else '/'}"
 
 
+ENVIRON_KEY = "local_aws.call"
+
+
+def read_body(environ: dict) -> bytes:
+    """The request body, buffered so that the next reader gets it again."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def describe(environ: dict) -> dict:
+    """The request's record entry (service, action, write), kept in ``environ`` so that inner
+    layers (fault injection) read and annotate the same entry. Buffers the body once."""
+    if ENVIRON_KEY not in environ:
+        action = _action(environ, read_body(environ))
+        environ[ENVIRON_KEY] = {"service": _service(environ), "action": action, "write": is_write(action)}
+    return environ[ENVIRON_KEY]
+
+
 class CallCounter:
-    """WSGI middleware that records (service, action, write) for every request."""
+    """WSGI middleware that records (service, action, write) for every request; a request answered
+    by fault injection (``local_aws/extensions/faults.py``) carries ``fault`` too."""
 
     def __init__(self, app):
         self.app = app
@@ -59,17 +81,12 @@ class CallCounter:
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == CONTROL_PATH:
+        path = environ.get("PATH_INFO", "")
+        if path == CONTROL_PATH:
             return self._control(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        action = _action(environ, body)
-        entry = {
-            "service": _service(environ),
-            "action": action,
-            "write": is_write(action),
-        }
+        if path.startswith(CONTROL_PREFIX):  # the emulator's other controls are no AWS call
+            return self.app(environ, start_response)
+        entry = describe(environ)
         with self._lock:
             self.calls.append(entry)
         return self.app(environ, start_response)

@@ -6,7 +6,7 @@ import json
 import os
 import threading
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -31,6 +31,19 @@ class Emulator:
     def reset_calls(self) -> None:
         fetch_calls(self.url, reset=True)
 
+    def set_faults(self, **config) -> dict:
+        """Inject faults from now on (``local_aws/extensions/faults.py``: throttle_rate,
+        throttle_services, seed, stop_after_writes, stop_mode); counters start again."""
+        return control_faults(self.url, "PUT", config)
+
+    def faults(self) -> dict:
+        """The fault config and its counters (requests seen and throttled per service, writes...)."""
+        return control_faults(self.url, "GET")
+
+    def clear_faults(self) -> dict:
+        """Turn fault injection off; returns the counters as they were."""
+        return control_faults(self.url, "DELETE")
+
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
@@ -41,6 +54,14 @@ def fetch_calls(url: str, reset: bool = False) -> list[dict]:
     request = urllib.request.Request(
         url.rstrip("/") + "/_local_aws/calls", method="DELETE" if reset else "GET"
     )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def control_faults(url: str, method: str, config: dict | None = None) -> dict:
+    """PUT (configure), GET (read) or DELETE (turn off) the fault injection of the emulator at ``url``."""
+    data = json.dumps(config).encode() if config is not None else None
+    request = urllib.request.Request(url.rstrip("/") + "/_local_aws/faults", data=data, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -56,8 +77,9 @@ def build_app():
     return CallCounter(DomainDispatcherApplication(create_backend_app))
 
 
-def start(port: int = 0) -> Emulator:
-    """Serve the emulator on 127.0.0.1 (a free port unless one is given)."""
+def start(port: int = 0, faults: dict | None = None) -> Emulator:
+    """Serve the emulator on 127.0.0.1 (a free port unless one is given), injecting ``faults``
+    (Emulator.set_faults) or, without them, those the ``LOCAL_AWS_*`` environment variables set."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
@@ -70,6 +92,13 @@ def start(port: int = 0) -> Emulator:
     thread.start()
     emulator = Emulator(url=f"http://{LOOPBACK}:{server.server_port}", _server=server, _thread=thread)
     reset_state(emulator.url)
+    if faults is None:
+        from local_aws.extensions.faults import FaultConfig
+
+        configured = FaultConfig.from_env()
+        faults = asdict(configured) if configured else None
+    if faults:
+        emulator.set_faults(**faults)
     return emulator
 
 
@@ -80,3 +109,4 @@ def reset_state(url: str) -> None:
     with urllib.request.urlopen(request, timeout=30):
         pass
     fetch_calls(url, reset=True)
+    control_faults(url, "DELETE")  # fault state is per process too

@@ -226,3 +226,26 @@ deny contains msg if {
 	protocol != "HTTPS"
 	msg := sprintf("Target group health check over %s, not HTTPS: %s", [protocol, resource.address])
 }
+
+# Each execution role reads exactly the secrets its task definition names (issue 16): no more (a
+# task would hold credentials it never uses), no fewer (the task could not start).
+secret_grants(role) := {arn |
+	some statement in role.change.after.statements
+	statement.effect == "Allow"
+	some action in statement.actions
+	lower(action) == "secretsmanager:getsecretvalue"
+	some arn in statement.resources
+}
+
+deny contains msg if {
+	some task in compute_items
+	task.type == "aws_ecs_task_definition"
+	not task.change.after.missing
+	some role in compute_items
+	role.type == "aws_iam_role"
+	role.change.after.arn == task.change.after.execution_role_arn
+	named := {arn | some container in task.change.after.containers; some arn in container.secret_arns}
+	granted := secret_grants(role)
+	granted != named
+	msg := sprintf("Execution role %s may read %v, task definition %s names %v", [role.change.after.name, sort(granted), task.address, sort(named)])
+}

@@ -80,15 +80,16 @@ deny contains msg if {
 	msg := sprintf("Bucket does not block all public access: %s", [resource.address])
 }
 
-# The one documented exception to our own key (issue 15): ALB access-log delivery writes only to
-# SSE-S3 buckets. The bucket marked log_delivery must use SSE-S3; no other bucket may.
+# The documented exception to our own key (issues 15, 16): ALB access-log delivery and S3 server
+# access-log delivery write only to SSE-S3 buckets. The buckets marked log_delivery must use SSE-S3;
+# no other bucket may.
 deny contains msg if {
 	some resource in stores
 	resource.type == "aws_s3_bucket"
 	not resource.change.after.missing
 	resource.change.after.log_delivery
 	resource.change.after.sse_algorithm != "AES256"
-	msg := sprintf("ALB access-log bucket must use SSE-S3 (AES256), the only encryption ALB log delivery accepts: %s", [resource.address])
+	msg := sprintf("Log-delivery bucket must use SSE-S3 (AES256), the only encryption ALB and S3 access-log delivery accept: %s", [resource.address])
 }
 
 deny contains msg if {
@@ -96,7 +97,7 @@ deny contains msg if {
 	resource.type == "aws_s3_bucket"
 	resource.change.after.sse_algorithm == "AES256"
 	not resource.change.after.log_delivery
-	msg := sprintf("SSE-S3 is allowed only for the ALB access-log bucket, not: %s", [resource.address])
+	msg := sprintf("SSE-S3 is allowed only for the log-delivery buckets (ALB and S3 access logs), not: %s", [resource.address])
 }
 
 deny contains msg if {

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import bucket_name_problem
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import tls_only_statement
 
 OIDC_ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint", "user_info_endpoint")
 # Airflow 3 removed /health (the webserver): a target group checking it never turns healthy.
@@ -226,14 +227,7 @@ def access_log_bucket_policy(bucket: str, prefix: str, region: str, account: str
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyWithoutTLS",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            tls_only_statement(bucket),
             {
                 "Sid": "AlbLogDelivery",
                 "Effect": "Allow",

@@ -15,6 +15,8 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import service_trust_policy
 
 # AWS Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_SIZES = {
@@ -76,6 +78,8 @@ ROW_KEYS = {
     "extends": None,
 }
 TASK_LOGS = ("none", "read", "write")
+# The one-off migration reads only these.
+MIGRATE_SECRETS = ("sql_alchemy_conn", "fernet_key")
 ROW_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 IMAGE = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})$")
@@ -342,7 +346,11 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
                 "compute_exec_log_group", exec_group, "AWS::Logs::LogGroup", "LogGroupName"
             ),
             [
-                {"variable": "compute_exec_log_group", "value": exec_group, "default": f"/ecs/{prefix}-exec"},
+                {
+                    "variable": "compute_exec_log_group",
+                    "value": exec_group,
+                    "default": layer_names(prefix)["exec_log_group"],
+                },
                 *root,
             ],
         ),
@@ -376,7 +384,8 @@ def _aws_problems(cfg: dict, rows: dict) -> list[str]:
                 root,
             )
         )
-    names = [f"{prefix}-execution"] + [f"{prefix}-{service}-task" for service in rows if service != MIGRATE]
+    names = [f"{prefix}-{service}-execution" for service in rows]
+    names += [f"{prefix}-{service}-task" for service in rows if service != MIGRATE]
     # The first refused IAM role and service name is enough: they share the prefix.
     checks.append(
         next(
@@ -545,58 +554,65 @@ def task_role_policies(ctx: dict) -> dict:
     }
 
 
-def execution_role_policy(ctx: dict) -> dict:
-    """The task execution role: pull images, write container logs, read our secrets only."""
-    repositories = sorted(
-        {
-            f"arn:aws:ecr:{m['region']}:{m['account']}:repository/{m['repo']}"
-            for image in ctx["images"]
-            if (
-                m := re.match(
-                    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)",
-                    image,
-                )
-            )
-        }
+def _row_of(ctx: dict, service: str) -> dict:
+    if service == DAG_SYNC:
+        return ctx["dag_sync"]
+    return ctx["migrate"] if service == MIGRATE else ctx["services"][service]
+
+
+def service_secrets(ctx: dict, service: str) -> list[str]:
+    """Short names of every secret a service's task definition names (all its containers): its
+    row's ``secrets`` (the metrics container's broker URL is one of them), db migrate's two, none for
+    the DAG sync. Its execution role may read exactly these."""
+    if service == DAG_SYNC:
+        return []
+    if service == MIGRATE:
+        return list(MIGRATE_SECRETS)
+    row = ctx["services"][service]
+    return sorted(set(row["secrets"]) | ({"celery_broker_url"} if row.get("queue_depth") else set()))
+
+
+def _log_group_of(ctx: dict, service: str) -> str:
+    return service if service in (DAG_SYNC, MIGRATE) else ctx["services"][service]["log_group"]
+
+
+def execution_role_policy(ctx: dict, service: str) -> dict:
+    """The task execution role of one service: pull its image, write to its log group, read exactly
+    the secrets its task definition names (by ARN) and decrypt them."""
+    image = _row_of(ctx, service)["image"]
+    match = re.match(
+        r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)", image
     )
-    statements = [
-        _statement(
-            "ContainerLogs",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            sorted(_log_group_arn(ctx, group) for group in ctx["log_groups"].values()),
-        ),
-        _statement(
-            "Secrets",
-            ["secretsmanager:GetSecretValue"],
-            f"arn:aws:secretsmanager:{ctx['region']}:{ctx['account_id']}:secret:{ctx['secret_prefix']}/*",
-        ),
-        _statement("SecretsKey", ["kms:Decrypt"], ctx["key_arns"]["secrets"]),
-    ]
-    if repositories:
-        statements[:0] = [
+    statements = []
+    if match:
+        repository = f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+        statements += [
             _statement("EcrAuth", ["ecr:GetAuthorizationToken"], "*"),
             _statement(
                 "EcrPull",
                 ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                repositories,
+                [repository],
             ),
+        ]
+    group = ctx["log_groups"][_log_group_of(ctx, service)]
+    statements.append(
+        _statement(
+            "ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [_log_group_arn(ctx, group)]
+        )
+    )
+    secrets = service_secrets(ctx, service)
+    if secrets:
+        arns = sorted(_secret_arn(ctx, short) for short in secrets)
+        statements += [
+            _statement("Secrets", ["secretsmanager:GetSecretValue"], arns),
+            _statement("SecretsKey", ["kms:Decrypt"], ctx["key_arns"]["secrets"]),
         ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def task_trust_policy(ctx: dict) -> dict:
     """ECS tasks of this account may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": ctx["account_id"]}},
-            }
-        ],
-    }
+    return service_trust_policy("ecs-tasks.amazonaws.com", ctx["account_id"])
 
 
 # ---- Task definitions ------------------------------------------------------------------------
@@ -604,6 +620,13 @@ def task_trust_policy(ctx: dict) -> dict:
 
 def _env_list(env: dict) -> list[dict]:
     return [{"name": k, "value": str(v)} for k, v in sorted(env.items())]
+
+
+def _secret_arn(ctx: dict, short: str) -> str:
+    name = f"{ctx['secret_prefix']}/{short}"
+    if name not in ctx["secret_arns"]:
+        raise ValueError(f"secret {name} is missing (run phase 2 first)")
+    return ctx["secret_arns"][name]
 
 
 def _secret_list(ctx: dict, wanted: dict) -> list[dict]:
@@ -639,14 +662,14 @@ def _health(command: list[str], row: dict) -> dict:
     }
 
 
-def _task(ctx: dict, family: str, row: dict, containers: list, task_role: str | None, volumes: list) -> dict:
+def _task(ctx: dict, service: str, row: dict, containers: list, task_role: str | None, volumes: list) -> dict:
     task = {
-        "family": family,
+        "family": f"{ctx['prefix']}-{service}",
         "cpu": str(row["cpu"]),
         "memory": str(row["memory"]),
         "network_mode": "awsvpc",
         "requires_compatibilities": ["FARGATE"],
-        "execution_role_arn": ctx["execution_role_arn"],
+        "execution_role_arn": ctx["execution_role_arns"][service],
         "runtime_platform": {"cpu_architecture": ctx["cpu_architecture"], "operating_system_family": "LINUX"},
         "container_definitions": containers,
         "volumes": volumes,
@@ -737,8 +760,7 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
     containers = [container]
     if row.get("metrics"):
         containers.append(metrics_container(service, ctx, row))
-    family = f"{ctx['prefix']}-{service}"
-    return _task(ctx, family, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
+    return _task(ctx, service, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
 
 
 def dag_sync_task_definition(ctx: dict) -> dict:
@@ -763,8 +785,7 @@ def dag_sync_task_definition(ctx: dict) -> dict:
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": 30,
     }
-    family = f"{ctx['prefix']}-dag-sync"
-    return _task(ctx, family, row, [container], ctx["task_role_arns"]["dag-sync"], _dags_volume(ctx))
+    return _task(ctx, DAG_SYNC, row, [container], ctx["task_role_arns"][DAG_SYNC], _dags_volume(ctx))
 
 
 def migrate_task_definition(ctx: dict) -> dict:
@@ -778,16 +799,10 @@ def migrate_task_definition(ctx: dict) -> dict:
         "environment": _env_list(
             {k: v for k, v in ctx["airflow_environment"].items() if k.startswith("AIRFLOW__")}
         ),
-        "secrets": _secret_list(
-            ctx,
-            {
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "sql_alchemy_conn",
-                "AIRFLOW__CORE__FERNET_KEY": "fernet_key",
-            },
-        ),
+        "secrets": _secret_list(ctx, {SECRET_VARIABLES[short]: short for short in MIGRATE_SECRETS}),
         "logConfiguration": _logging(ctx, MIGRATE, MIGRATE),
     }
-    return _task(ctx, f"{ctx['prefix']}-db-migrate", row, [container], None, [])
+    return _task(ctx, MIGRATE, row, [container], None, [])
 
 
 def task_definitions(ctx: dict) -> list[dict]:
@@ -925,30 +940,45 @@ def log_group_items(groups: dict, kms_key_id: str, retention, tags: dict) -> lis
     ]
 
 
-def task_images(services: dict, dag_sync: dict, migrate: dict) -> list[str]:
-    """Every image a task runs: the merged service rows', dag-sync's and db-migrate's."""
-    return [row["image"] for row in services.values()] + [dag_sync["image"], migrate["image"]]
-
-
 def task_role_arns(role_arns: dict, prefix: str, services: dict) -> dict:
     """Service -> its task role ARN, from iam_roles' ``roles`` (role name -> ARN)."""
     return {service: role_arns[f"{prefix}-{service}-task"] for service in service_names(services)}
 
 
+def execution_role_arns(role_arns: dict, prefix: str, services: dict) -> dict:
+    """Service (and db-migrate) -> its execution role ARN, from iam_roles' ``roles``."""
+    return {s: role_arns[f"{prefix}-{s}-execution"] for s in [*service_names(services), MIGRATE]}
+
+
+def role_names(services: dict, prefix: str) -> dict:
+    """Every IAM role of the compute layer -> what it serves: ``<service>-execution`` for each
+    service's and db migrate's execution role, ``<service>`` for each task role."""
+    executions = {f"{prefix}-{s}-execution": f"{s}-execution" for s in [*service_names(services), MIGRATE]}
+    return {**executions, **{f"{prefix}-{s}-task": s for s in service_names(services)}}
+
+
+def families(services: dict, prefix: str) -> dict:
+    """Every task-definition family -> its service (db-migrate included)."""
+    return {f"{prefix}-{s}": s for s in [*service_names(services), MIGRATE]}
+
+
 def role_items(ctx: dict) -> list[dict]:
-    """The execution role and one task role per service (name, component, description, policy),
-    each with the inline policy built from ``ctx`` (the policy context)."""
-    execution = {
-        "name": f"{ctx['prefix']}-execution",
-        "component": "ecs-execution",
-        "description": "ECS task execution: pull images, write container logs, read the secrets",
-        "policy": execution_role_policy(ctx),
-    }
+    """One execution role per service and db migrate, one task role per service (name, component,
+    description, policy), each with the inline policy built from ``ctx`` (the policy context)."""
+    executions = [
+        {
+            "name": f"{ctx['prefix']}-{service}-execution",
+            "component": f"{service}-execution",
+            "description": f"ECS task execution of {service}: its image, its logs, its secrets",
+            "policy": execution_role_policy(ctx, service),
+        }
+        for service in [*service_names(ctx["services"]), MIGRATE]
+    ]
     tasks = [
         task_role_item({"key": service, "value": policy}, ctx["prefix"])
         for service, policy in task_role_policies(ctx).items()
     ]
-    return [execution, *tasks]
+    return [*executions, *tasks]
 
 
 def iam_role_item(role: dict, trust_policy: dict, tags: dict, env: str) -> dict:
@@ -969,11 +999,14 @@ class FilterModule:
     def filters(self):
         return {
             "compute_problems": compute_problems,
+            "airflow_names": layer_names,
             "compute_role_items": role_items,
             "compute_log_groups": log_groups,
             "compute_log_group_items": log_group_items,
-            "task_images": task_images,
             "task_role_arns": task_role_arns,
+            "execution_role_arns": execution_role_arns,
+            "compute_role_names": role_names,
+            "compute_families": families,
             "iam_role_item": iam_role_item,
             "task_role_policies": task_role_policies,
             "execution_role_policy": execution_role_policy,

@@ -8,6 +8,11 @@ import ipaddress
 import re
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    service_trust_policy,
+    tls_only_statement,
+)
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 EVICTING = "noeviction"
@@ -82,7 +87,10 @@ def data_problems(cfg: dict) -> list[str]:
             f"data_rds_max_allocated_storage={cfg['rds_max_allocated_storage']} is below "
             f"data_rds_allocated_storage={cfg['rds_allocated_storage']}"
         )
-    for variable, kind in (("dags_bucket_name", "dags"), ("logs_bucket_name", "logs")):
+    buckets = [("dags_bucket_name", "dags"), ("logs_bucket_name", "logs")]
+    if "access_logs_bucket_name" in cfg:
+        buckets.append(("access_logs_bucket_name", "s3-access-logs"))
+    for variable, kind in buckets:
         name, env = str(cfg[variable]), str(cfg.get("env", ""))
         links = [
             {"variable": f"data_{variable}", "value": name, "default": f"pathwai-airflow3-{kind}-{env}"},
@@ -96,6 +104,53 @@ def data_problems(cfg: dict) -> list[str]:
             "data_efs_throughput_mode=provisioned needs data_efs_provisioned_throughput_in_mibps > 0"
         )
     problems.extend(_aws_problems(cfg))
+    problems.extend(hardening_problems(cfg))
+    return problems
+
+
+# S3 lifecycle day counts the role sets (S3 refuses 0 and negatives; no library holds the rule).
+LIFECYCLE_DAYS = (
+    "logs_expiration_days",
+    "logs_noncurrent_expiration_days",
+    "dags_noncurrent_expiration_days",
+    "access_logs_expiration_days",
+    "s3_abort_incomplete_multipart_days",
+)
+
+
+def hardening_problems(cfg: dict) -> list[str]:
+    """Enhanced monitoring, log retention and the buckets' lifecycle (issue 16): RDS's documented
+    monitoring intervals (cfn-lint's schema), on in production; the compute role's log groups kept
+    at least ``data_min_log_retention_days`` (when the inventory sets their retention: the data role
+    runs before compute's defaults are loaded); lifecycle days S3 accepts."""
+    problems = []
+    interval = cfg.get("rds_monitoring_interval", 0)
+    problem = aws_rules.documented_value_problem(
+        "data_rds_monitoring_interval", interval, "AWS::RDS::DBInstance", "MonitoringInterval"
+    )
+    if problem:
+        problems.append(problem)
+    elif cfg.get("production") and str(interval) == "0":
+        problems.append(
+            "data_rds_monitoring_interval=0 in production: RDS enhanced monitoring must be on (1-60 seconds)"
+        )
+    minimum = cfg.get("min_log_retention_days") or 0
+    if not str(minimum).isdigit():
+        problems.append(f"data_min_log_retention_days={minimum!r} must be a number of days (0: no minimum)")
+        minimum = 0
+    kept = [
+        ("compute_log_retention_days", cfg.get("log_retention_days")),
+        ("compute_exec_log_retention_days", cfg.get("exec_log_retention_days")),
+    ]
+    for variable, days in kept:
+        if str(days).isdigit() and int(days) < int(minimum):
+            problems.append(
+                f"{variable}={days} is below data_min_log_retention_days={minimum} "
+                f"(airflow_env={cfg.get('env', '')!r}): keep the logs at least that long"
+            )
+    for key in LIFECYCLE_DAYS[1:]:
+        if key in cfg and (not str(cfg[key]).isdigit() or int(cfg[key]) < 1):
+            problems.append(f"data_{key}={cfg[key]!r} is refused by S3: lifecycle days must be 1 or more")
     return problems
 
 
@@ -142,14 +197,17 @@ def _aws_problems(cfg: dict) -> list[str]:
     checks = [
         aws_rules.blame(
             aws_rules.property_problem(
-                "the RDS instance identifier", f"{prefix}-db", "AWS::RDS::DBInstance", "DBInstanceIdentifier"
+                "the RDS instance identifier",
+                layer_names(prefix)["db"],
+                "AWS::RDS::DBInstance",
+                "DBInstanceIdentifier",
             ),
             links,
         ),
         aws_rules.blame(
             aws_rules.name_problem(
                 "the ElastiCache replication group id",
-                f"{prefix}-redis",
+                layer_names(prefix)["redis"],
                 "AWS::ElastiCache::ReplicationGroup ReplicationGroupId",
             ),
             links,
@@ -302,16 +360,84 @@ def bucket_tls_policy(bucket: str) -> dict:
     """A bucket's policy: every request without TLS is denied."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyWithoutTLS",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
+        "Statement": [tls_only_statement(bucket)],
+    }
+
+
+def s3_access_log_bucket_policy(bucket: str, account_id: str, source_buckets: list) -> dict:
+    """The server-access-log bucket's policy: TLS only, and S3's logging service may put log
+    objects for our source buckets in our account only (AWS's documented grant; ACLs stay off)."""
+    policy = bucket_tls_policy(bucket)
+    policy["Statement"].append(
+        {
+            "Sid": "S3ServerAccessLogsDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{name}" for name in source_buckets]},
+                "StringEquals": {"aws:SourceAccount": str(account_id)},
+            },
+        }
+    )
+    return policy
+
+
+def rds_monitoring_trust_policy(account_id: str) -> dict:
+    """Who may assume the RDS enhanced-monitoring role: the RDS monitoring service, for our account."""
+    return service_trust_policy("monitoring.rds.amazonaws.com", account_id)
+
+
+def bucket_lifecycle_rules(dags: str, logs: str, access_logs: str, days: dict) -> list[dict]:
+    """One lifecycle rule per bucket (every bucket is versioned): task logs and access logs expire,
+    DAGs do not; every bucket expires noncurrent versions and aborts unfinished multipart uploads."""
+    abort = int(days["s3_abort_incomplete_multipart_days"])
+    return [
+        {
+            "bucket": dags,
+            "id": "expire-noncurrent-dags",
+            "noncurrent_days": int(days["dags_noncurrent_expiration_days"]),
+            "abort_multipart_days": abort,
+        },
+        {
+            "bucket": logs,
+            "id": "expire-task-logs",
+            "expiration_days": int(days["logs_expiration_days"]),
+            "noncurrent_days": int(days["logs_noncurrent_expiration_days"]),
+            "abort_multipart_days": abort,
+        },
+        {
+            "bucket": access_logs,
+            "id": "expire-access-logs",
+            "expiration_days": int(days["access_logs_expiration_days"]),
+            "noncurrent_days": int(days["logs_noncurrent_expiration_days"]),
+            "abort_multipart_days": abort,
+        },
+    ]
+
+
+def bucket_access_logging(dags: str, logs: str, access_logs: str) -> list[dict]:
+    """Server access logging of the DAGs and task-logs buckets into the access-log bucket."""
+    return [
+        {"name": dags, "target_bucket": access_logs, "target_prefix": "dags/"},
+        {"name": logs, "target_bucket": access_logs, "target_prefix": "logs/"},
+    ]
+
+
+RDS_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def rds_monitoring_role(name_prefix: str, account_id: str, tags: dict, env: str) -> dict:
+    """The RDS enhanced-monitoring role as an iam_roles entry: trusted by monitoring.rds for our
+    account, AWS's managed AmazonRDSEnhancedMonitoringRole policy only, no inline policy."""
+    return {
+        "name": layer_names(name_prefix)["rds_monitoring_role"],
+        "description": f"{name_prefix} RDS enhanced monitoring (publishes OS metrics to CloudWatch Logs)",
+        "assume_role_policy": rds_monitoring_trust_policy(account_id),
+        "inline_policies": {},
+        "managed_policy_arns": [RDS_MONITORING_POLICY],
+        "tags": {**tags, "airflow:env": env, "airflow:component": "rds"},
     }
 
 
@@ -401,4 +527,8 @@ class FilterModule:
             "efs_file_system_policy": efs_file_system_policy,
             "dag_sync_role_arn": dag_sync_role_arn,
             "bucket_tls_policy": bucket_tls_policy,
+            "s3_access_log_bucket_policy": s3_access_log_bucket_policy,
+            "rds_monitoring_role": rds_monitoring_role,
+            "bucket_lifecycle_rules": bucket_lifecycle_rules,
+            "bucket_access_logging": bucket_access_logging,
         }

@@ -6,6 +6,7 @@ and the dashboard body. Pure functions (no AWS call)."""
 from __future__ import annotations
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 
 COMPARISONS = (
     "GreaterThanThreshold",
@@ -50,6 +51,15 @@ def _threshold_problem(name: str, threshold) -> str | None:
 def monitoring_problems(cfg: dict) -> list[str]:
     """What is wrong with the alarm table and subscriptions, as sentences (empty when fine)."""
     problems = []
+    # The monitoring role's validate passes require_subscription (monitoring_require_subscription);
+    # without it, production (airflow_env prod) requires one.
+    required = cfg.get("require_subscription", str(cfg.get("env", "")) == "prod")
+    if str(required).lower() in ("true", "1", "yes") and not cfg.get("subscriptions"):
+        problems.append(
+            f"monitoring_alert_subscriptions is empty with monitoring_require_subscription=true "
+            f"(airflow_env={cfg.get('env', '')!r}): every alarm would notify nobody; add at least one "
+            "subscription (e.g. {protocol: email, endpoint: oncall@example.com})"
+        )
     for name, row in sorted(cfg["alarms"].items()):
         if not isinstance(row, dict):
             problems.append(f"alarm {name}: must be a dict of settings")
@@ -142,7 +152,11 @@ def _name_problems(cfg: dict) -> list[str]:
         aws_rules.blame(
             aws_rules.name_problem("monitoring_alert_topic_name", topic, "AWS::SNS::Topic TopicName"),
             [
-                {"variable": "monitoring_alert_topic_name", "value": topic, "default": f"{prefix}-alerts"},
+                {
+                    "variable": "monitoring_alert_topic_name",
+                    "value": topic,
+                    "default": layer_names(prefix)["alert_topic"],
+                },
                 *root,
             ],
         )

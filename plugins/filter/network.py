@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import service_trust_policy
 
 # network_idp_route_target value that makes the role create and attach a virtual private gateway.
 VPN_GATEWAY = "vpn-gateway"
@@ -260,20 +261,9 @@ def flow_log_role(cfg: dict) -> dict:
     ``cfg``: name, log_group_name, region, account_id, tags."""
     account, region = cfg["account_id"], cfg["region"]
     group = f"arn:aws:logs:{region}:{account}:log-group:{cfg['log_group_name']}"
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"},
-                },
-            }
-        ],
-    }
+    trust = service_trust_policy(
+        "vpc-flow-logs.amazonaws.com", account, f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"
+    )
     deliver = {
         "Version": "2012-10-17",
         "Statement": [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.endpoints import endpoints_list
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import route_specs, security_group_specs
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_layers, plan_live
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import PLAN_ACCOUNT
 
 
@@ -17,7 +18,7 @@ def _resource(rtype: str, address: str, after: dict) -> dict:
 def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dict:
     """``network``/``endpoints``/``kms`` hold each role's variables without the role prefix."""
     prefix = network["name_prefix"]
-    out = [_resource("aws_vpc", f"{prefix}-vpc", {"cidr_block": network["vpc_cidr"]})]
+    out = [_resource("aws_vpc", layer_names(prefix)["vpc"], {"cidr_block": network["vpc_cidr"]})]
     for tier in ("private", "data", "alb"):
         for az, cidr in zip(network["availability_zones"], network[f"{tier}_subnet_cidrs"], strict=False):
             out.append(
@@ -31,7 +32,7 @@ def plan_document(network: dict, endpoints: dict, kms: dict, region: str) -> dic
         out.append(
             _resource(
                 "aws_flow_log",
-                f"{prefix}-flow-logs",
+                layer_names(prefix)["flow_log"],
                 {
                     "traffic_type": network["flow_logs_traffic_type"],
                     "log_group_name": network["flow_logs_log_group_name"],

@@ -49,9 +49,8 @@ def iam_resources(iam, role_names: dict) -> list[dict]:
         statements = []
         for document in [*found["InlinePolicies"].values(), *found["AttachedPolicies"].values()]:
             statements += _statements(document)
-        out.append(
-            resource("aws_iam_role", name, {"name": name, "service": service, "statements": statements})
-        )
+        after = {"name": name, "arn": found.get("Arn"), "service": service, "statements": statements}
+        out.append(resource("aws_iam_role", name, after))
     return out
 
 
@@ -63,6 +62,7 @@ def _container(container: dict) -> dict:
             {"name": e["name"], "value": e.get("value", "")} for e in container.get("environment", [])
         ],
         "secrets": sorted(s["name"] for s in container.get("secrets", [])),
+        "secret_arns": sorted(s["valueFrom"] for s in container.get("secrets", [])),
         "mount_points": [
             {"path": m.get("containerPath"), "read_only": bool(m.get("readOnly", False))}
             for m in container.get("mountPoints", [])
@@ -98,6 +98,7 @@ def task_definition_resources(ecs, families: dict) -> list[dict]:
             "service": service,
             "revision": found.get("revision"),
             "task_role_arn": found.get("taskRoleArn"),
+            "execution_role_arn": found.get("executionRoleArn"),
             "containers": [_container(c) for c in found.get("containerDefinitions", [])],
             "volumes": volumes,
         }
@@ -181,4 +182,21 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
                 },
             )
         )
+    return out
+
+
+def service_resources(ecs, cluster: str, services: list[str]) -> list[dict]:
+    """Each ECS service (full names) of ``cluster`` with its ECS Exec switch (``enable_execute_command``);
+    a missing or inactive one is ``missing``."""
+    out = []
+    for start in range(0, len(services), 10):  # DescribeServices takes at most 10 names
+        names = services[start : start + 10]
+        found = ecs.describe_services(cluster=cluster, services=names, aws_retry=True).get("services", [])
+        active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE"}
+        for name in names:
+            service = active.get(name)
+            after = {"id": name, "missing": True}
+            if service is not None:
+                after = {"id": name, "enable_execute_command": bool(service.get("enableExecuteCommand"))}
+            out.append(resource("aws_ecs_service", name, after))
     return out

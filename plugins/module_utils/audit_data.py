@@ -42,6 +42,8 @@ def rds_resources(rds, instance_id: str) -> list[dict]:
                 "key_id": key_id(instance.get("KmsKeyId")),
                 "publicly_accessible": instance.get("PubliclyAccessible", False),
                 "force_ssl": force_ssl,
+                "monitoring_interval": instance.get("MonitoringInterval", 0),
+                "monitoring_role_arn": instance.get("MonitoringRoleArn"),
             },
         )
     ]
@@ -84,12 +86,23 @@ def efs_resources(efs, name: str) -> list[dict]:
     ]
 
 
+def _lifecycle(rules: list[dict]) -> dict:
+    """Whether an enabled rule expires noncurrent versions / aborts unfinished multipart uploads."""
+    enabled = [rule for rule in rules if rule.get("Status") == "Enabled"]
+    return {
+        "expires_noncurrent_versions": any(r.get("NoncurrentVersionExpiration") for r in enabled),
+        "aborts_incomplete_multipart": any(r.get("AbortIncompleteMultipartUpload") for r in enabled),
+    }
+
+
 def bucket_resources(s3, names: list[str], log_delivery: list[str] = ()) -> list[dict]:
-    """``log_delivery``: the buckets that receive AWS log deliveries accepting only SSE-S3 (the ALB's
-    access-log bucket), marked so the policy holds them to SSE-S3 and nothing else to a CMK."""
+    """Each bucket's encryption, public access, TLS policy, versioning, lifecycle and server access
+    logging. ``log_delivery``: the buckets that receive AWS log deliveries accepting only SSE-S3 (the
+    ALB's access logs, S3 server access logs), marked so the policy holds them to SSE-S3 and nothing
+    else to it."""
     out = []
     for name in names:
-        found = live_reads.bucket(s3, name)
+        found = live_reads.bucket(s3, name, full=True)
         if found is None:
             out.append(resource("aws_s3_bucket", name, {"id": name, "missing": True}))
             continue
@@ -105,6 +118,9 @@ def bucket_resources(s3, names: list[str], log_delivery: list[str] = ()) -> list
                     "key_id": key_id(default.get("KMSMasterKeyID")),
                     "public_access_blocked": len(block) == 4 and all(block.values()),
                     "tls_enforced": _denies_plain_transport(found["Policy"]),
+                    "versioning": found["Versioning"],
+                    **_lifecycle(found["LifecycleRules"]),
+                    "logging_target": (found["Logging"] or {}).get("DestinationBucketName"),
                     "log_delivery": name in log_delivery,
                 },
             )
@@ -126,7 +142,11 @@ def log_group_resources(logs, prefix: str) -> list[dict]:
         resource(
             "aws_cloudwatch_log_group",
             g["logGroupName"],
-            {"id": g["logGroupName"], "key_id": key_id(g.get("kmsKeyId"))},
+            {
+                "id": g["logGroupName"],
+                "key_id": key_id(g.get("kmsKeyId")),
+                "retention_in_days": g.get("retentionInDays"),
+            },
         )
         for g in live_reads.log_groups(logs, prefix)
     ]

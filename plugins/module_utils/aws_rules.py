@@ -220,6 +220,23 @@ def property_problem(
     return None
 
 
+def documented_values(resource_type: str, prop: str, region: str = DEFAULT_REGION) -> tuple[str, ...]:
+    """The values a property's schema description lists as ``Valid Values: ``a | b``..`` (AWS's
+    resource schemas list some enumerations only there, e.g. RDS ``MonitoringInterval``)."""
+    text = resource_schema(resource_type, region)["properties"][prop].get("description", "")
+    found = re.search(r"Valid Values:\s*``([^`]+)``", text)
+    return tuple(v.strip() for v in found.group(1).split("|")) if found else ()
+
+
+def documented_value_problem(variable: str, value, resource_type: str, prop: str) -> str | None:
+    """Why ``value`` is not one of the property's documented valid values (None when it is, or
+    when the schema documents none)."""
+    allowed = documented_values(resource_type, prop)
+    if not allowed or str(value) in allowed:
+        return None
+    return _message(variable, value, resource_type, prop, f"must be one of {', '.join(allowed)}")
+
+
 def _message(variable: str, value, resource_type: str, prop: str, reason: str) -> str:
     return f"{variable}={value!r} is refused by AWS as {resource_type} {prop}: {reason}"
 

@@ -14,21 +14,31 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-# Throttling and eventual-consistency codes worth a jittered retry on top of botocore's own.
-RETRY_CODES = ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"]
+
+class ConsistencyRetry(AWSRetry):
+    """AWSRetry for the codes a module names only (eventual consistency, e.g. IAM's NoSuchEntity for a
+    role just created). Throttling, 5xx and connection errors are botocore's: every client retries them
+    as the connection's ``aws_config`` says (``retries: {mode, total_max_attempts}``, set once in the
+    inventory's ``airflow_aws_connection``), so a decorator retrying them too would multiply the
+    attempts (AWSRetry's own list holds ``Throttling`` and ``RequestLimitExceeded``)."""
+
+    @staticmethod
+    def found(response_code, catch_extra_error_codes=None):
+        return response_code in (catch_extra_error_codes or ())
 
 
 def retrying_client(module, service: str, extra_codes: list[str] | None = None):
-    """A boto3 client whose calls retry with jittered backoff when given ``aws_retry=True``."""
-    decorator = AWSRetry.jittered_backoff(
-        retries=8, delay=1, catch_extra_error_codes=RETRY_CODES + (extra_codes or [])
-    )
+    """A boto3 client retrying as the connection's ``aws_config`` says (botocore: throttling, 5xx,
+    connection errors); a call given ``aws_retry=True`` is also retried, with jittered backoff, on
+    ``extra_codes`` (eventual consistency) and nothing else."""
+    codes = extra_codes or []
+    decorator = ConsistencyRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=codes)
     return module.client(service, retry_decorator=decorator)
 
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=RETRY_CODES)
 def paginate(client, operation: str, **params) -> dict:
-    """Every page of ``operation`` merged into one result (botocore's build_full_result)."""
+    """Every page of ``operation`` merged into one result (botocore's build_full_result); each page's
+    request is retried by botocore as the client's retry config says."""
     return client.get_paginator(operation).paginate(**params).build_full_result()
 
 

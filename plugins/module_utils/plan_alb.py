@@ -23,6 +23,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elb_listener i
     request_conditions,
     with_secret,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
     PLAN_ACCOUNT,
@@ -37,6 +38,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    PUBLIC_ACCESS_BLOCKED,
+)
 
 CERTIFICATE_ID = "AlbCertificate"
 ACCESS_LOGS_BUCKET_ID = bucket_id("alb-logs")
@@ -168,7 +172,7 @@ def _certificate(v: dict) -> dict:
     return resource(
         "AWS::CertificateManager::Certificate",
         CERTIFICATE_ID,
-        {"DomainName": v["alb_domain_name"], "Tags": _tags(v, Name=f"{v['alb_name_prefix']}-alb")},
+        {"DomainName": v["alb_domain_name"], "Tags": _tags(v, Name=layer_names(v["alb_name_prefix"])["alb"])},
         {"DomainName": "alb_domain_name (self-signed, imported: alb_self_signed_certificate)"},
     )
 
@@ -245,12 +249,7 @@ def _access_log_bucket(v: dict) -> list[dict]:
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
             ]
         },
-        "PublicAccessBlockConfiguration": {
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+        "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCKED),
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         "LifecycleConfiguration": {
             "Rules": [

@@ -116,8 +116,21 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "services": table,
         "exec_log_group": v["compute_exec_log_group"],
         "efs": efs,
-        "images": cf.task_images(table, v["compute_dag_sync"], v["compute_migrate"]),
+        "dag_sync": v["compute_dag_sync"],
+        "migrate": v["compute_migrate"],
+        "secret_arns": _secret_arns(v, stand),
         "dag_sync_metric_namespace": v["compute_dag_sync_metric_namespace"],
+    }
+
+
+def _secret_arns(v: dict, stand: _Stand) -> dict:
+    """compute_secret_arns (the lookup's secret name -> ARN) for every secret a row may name."""
+    prefix = v["compute_secret_prefix"]
+    return {
+        f"{prefix}/{short}": stand.arn(
+            "secretsmanager", f"secret:{prefix}/{short}-{_hex(short, 6)}", pm.secret_id(short)
+        )
+        for short in sorted(cf.SECRET_VARIABLES)
     }
 
 
@@ -128,10 +141,11 @@ def _row_variable(service: str) -> str:
 
 
 def _role_names(v: dict) -> dict:
-    """Short name (``execution``, ``worker-task``, ...) -> role name."""
+    """Short name (``worker-execution``, ``worker-task``, ...) -> role name."""
     prefix = _prefix(v)
-    tasks = {f"{s}-task": f"{prefix}-{s}-task" for s in cf.service_names(_table(v))}
-    return {"execution": f"{prefix}-execution", **tasks}
+    services = cf.service_names(_table(v))
+    tasks = {f"{s}-task": f"{prefix}-{s}-task" for s in services}
+    return {**{f"{s}-execution": f"{prefix}-{s}-execution" for s in [*services, cf.MIGRATE]}, **tasks}
 
 
 def compute_roles(v: dict, ctx: dict | None = None) -> list[dict]:
@@ -156,21 +170,9 @@ def task_context(v: dict, stand: _Stand, ctx: dict) -> dict:
     """``compute_task_context`` as roles/compute/tasks/task_definitions.yml assembles it."""
     # iam_roles' result (role name -> ARN), as compute_iam_roles.roles.
     role_arns = {name: stand.role_arn(short, name) for short, name in _role_names(v).items()}
-    secrets = sorted(cf.SECRET_VARIABLES)
-    secret_arns = {
-        f"{ctx['secret_prefix']}/{short}": stand.arn(
-            "secretsmanager",
-            f"secret:{ctx['secret_prefix']}/{short}-{_hex(short, 6)}",
-            pm.secret_id(short),
-        )
-        for short in secrets
-    }
     return {
         **ctx,
-        "dag_sync": v["compute_dag_sync"],
-        "migrate": v["compute_migrate"],
-        "secret_arns": secret_arns,
-        "execution_role_arn": role_arns[f"{_prefix(v)}-execution"],
+        "execution_role_arns": cf.execution_role_arns(role_arns, _prefix(v), ctx["services"]),
         "task_role_arns": cf.task_role_arns(role_arns, _prefix(v), ctx["services"]),
         "cpu_architecture": v["compute_cpu_architecture"],
         "airflow_environment": v["compute_airflow_environment"],

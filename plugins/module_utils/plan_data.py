@@ -19,12 +19,16 @@ from __future__ import annotations
 import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
+    bucket_access_logging,
+    bucket_lifecycle_rules,
     bucket_tls_policy,
     connection_secrets,
     dag_sync_role_arn,
     efs_file_system_policy,
     generated_secrets,
     mount_targets,
+    rds_monitoring_role,
+    s3_access_log_bucket_policy,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     create_access_point_request,
@@ -32,6 +36,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.efs import (
     lifecycle_to_aws,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.elasticache import create_request
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     PLAN_ACCOUNT,
     bucket_id,
@@ -40,12 +45,16 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     logical_id,
     ref,
     resource,
+    role_id,
     secret_id,
     sg_id,
     subnet_id,
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    PUBLIC_ACCESS_BLOCKED,
+)
 
 # Ids AWS assigns at creation, unknown before the first run: a plan names them by these
 # well-formed placeholders inside policy documents (which need concrete ARNs).
@@ -61,6 +70,8 @@ REDIS_ID = "RedisReplicationGroup"
 EFS_ID = "EfsFileSystem"
 ACCESS_POINT_ID = "EfsAccessPoint"
 EXPIRE_LOGS_RULE = "expire-task-logs"
+ACCESS_LOGS = "s3-access-logs"  # the access-log bucket's airflow:component (and bucket_id purpose)
+RDS_MONITORING_ROLE_ID = role_id("rds-monitoring")
 
 
 def _account(v: dict) -> str:
@@ -109,7 +120,7 @@ def _rds(v: dict) -> list[dict]:
         "AWS::RDS::DBSubnetGroup",
         DB_SUBNET_GROUP_ID,
         {
-            "DBSubnetGroupName": f"{prefix}-db",
+            "DBSubnetGroupName": layer_names(prefix)["db"],
             "DBSubnetGroupDescription": f"{prefix} PostgreSQL (data subnets)",
             "SubnetIds": _subnets(v, "data"),
             "Tags": rds_tags,
@@ -130,7 +141,7 @@ def _rds(v: dict) -> list[dict]:
         {"Family": "data_rds_parameter_group_family", "Parameters": "data_rds_parameters"},
     )
     instance = {
-        "DBInstanceIdentifier": f"{prefix}-db",
+        "DBInstanceIdentifier": layer_names(prefix)["db"],
         "Engine": "postgres",
         "EngineVersion": str(v["data_rds_engine_version"]),
         "DBInstanceClass": v["data_rds_instance_class"],
@@ -157,9 +168,10 @@ def _rds(v: dict) -> list[dict]:
         "PerformanceInsightsKMSKeyId": _key("rds"),
         "PerformanceInsightsRetentionPeriod": int(v["data_rds_performance_insights_retention_period"]),
         "EnableCloudwatchLogsExports": list(v["data_rds_cloudwatch_logs_exports"]),
+        "MonitoringInterval": int(v.get("data_rds_monitoring_interval") or 0),
         "CopyTagsToSnapshot": True,
         "AutoMinorVersionUpgrade": True,
-        "Tags": _tags(v, "rds", Name=f"{prefix}-db"),
+        "Tags": _tags(v, "rds", Name=layer_names(prefix)["db"]),
     }
     sources = {
         "EngineVersion": "data_rds_engine_version",
@@ -178,12 +190,28 @@ def _rds(v: dict) -> list[dict]:
         "DeletionProtection": "data_rds_deletion_protection",
         "PerformanceInsightsRetentionPeriod": "data_rds_performance_insights_retention_period",
         "EnableCloudwatchLogsExports": "data_rds_cloudwatch_logs_exports",
+        "MonitoringInterval": "data_rds_monitoring_interval",
     }
-    return [
-        subnet_group,
-        parameter_group,
-        resource("AWS::RDS::DBInstance", DB_INSTANCE_ID, instance, sources),
-    ]
+    out = [subnet_group, parameter_group]
+    if instance["MonitoringInterval"] > 0:  # rds.yml keeps the role only then
+        role = rds_monitoring_role(prefix, _account(v), dict(v.get("data_tags") or {}), v["airflow_env"])
+        out.append(
+            resource(
+                "AWS::IAM::Role",
+                RDS_MONITORING_ROLE_ID,
+                {
+                    "RoleName": role["name"],
+                    "Description": role["description"],
+                    "AssumeRolePolicyDocument": role["assume_role_policy"],
+                    "ManagedPolicyArns": role["managed_policy_arns"],
+                    "Tags": tags(role["tags"]),
+                },
+                {"RoleName": "data_name_prefix"},
+            )
+        )
+        instance["MonitoringRoleArn"] = get_att(RDS_MONITORING_ROLE_ID, "Arn")
+    out.append(resource("AWS::RDS::DBInstance", DB_INSTANCE_ID, instance, sources))
+    return out
 
 
 def _redis(v: dict) -> list[dict]:
@@ -193,7 +221,7 @@ def _redis(v: dict) -> list[dict]:
         "AWS::ElastiCache::SubnetGroup",
         REDIS_SUBNET_GROUP_ID,
         {
-            "CacheSubnetGroupName": f"{prefix}-redis",
+            "CacheSubnetGroupName": layer_names(prefix)["redis"],
             "Description": f"{prefix} Redis (data subnets)",
             "SubnetIds": _subnets(v, "data"),
         },
@@ -217,7 +245,7 @@ def _redis(v: dict) -> list[dict]:
     # The module's own CreateReplicationGroup request, from the task's parameters.
     request = create_request(
         {
-            "replication_group_id": f"{prefix}-redis",
+            "replication_group_id": layer_names(prefix)["redis"],
             "description": f"{prefix} Celery broker",
             "engine_version": str(v["data_redis_engine_version"]),
             "node_type": v["data_redis_node_type"],
@@ -238,7 +266,7 @@ def _redis(v: dict) -> list[dict]:
         }
     )
     request["SecurityGroupIds"] = [ref(sg_id("redis"))]
-    request["Tags"] = _tags(v, "redis", Name=f"{prefix}-redis")
+    request["Tags"] = _tags(v, "redis", Name=layer_names(prefix)["redis"])
     sources = {
         "EngineVersion": "data_redis_engine_version",
         "CacheNodeType": "data_redis_node_type",
@@ -260,7 +288,7 @@ def _efs(v: dict) -> list[dict]:
     prefix = v["data_name_prefix"]
     efs_tags = {t["Key"]: t["Value"] for t in _tags(v, "efs")}
     params = {
-        "name": f"{prefix}-dags",
+        "name": layer_names(prefix)["dags_file_system"],
         "kms_key_id": _key("efs"),
         "performance_mode": v["data_efs_performance_mode"],
         "throughput_mode": v["data_efs_throughput_mode"],
@@ -318,7 +346,7 @@ def _efs(v: dict) -> list[dict]:
     point = create_access_point_request(
         {
             "file_system_id": ref(EFS_ID),
-            "name": f"{prefix}-airflow",
+            "name": layer_names(prefix)["access_point"],
             "path": v["data_efs_access_point_path"],
             "posix_user": {"uid": uid, "gid": gid},
             "creation_info": {"owner_uid": uid, "owner_gid": gid, "permissions": "0755"},
@@ -345,54 +373,78 @@ def _efs(v: dict) -> list[dict]:
     return out
 
 
+def _lifecycle_rule(rule: dict) -> dict:
+    out = {"Id": rule["id"], "Status": "Enabled", "Prefix": ""}
+    if "expiration_days" in rule:
+        out["ExpirationInDays"] = rule["expiration_days"]
+    out["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["noncurrent_days"]}
+    out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": rule["abort_multipart_days"]}
+    return out
+
+
 def _buckets(v: dict) -> list[dict]:
+    """s3.yml: the access-log bucket (SSE-S3), the DAGs and logs buckets (s3 key), every one
+    versioned with its lifecycle rule; the DAGs and logs buckets log to the access-log bucket."""
+    names = {
+        "dags": v["data_dags_bucket_name"],
+        "logs": v["data_logs_bucket_name"],
+        ACCESS_LOGS: v["data_access_logs_bucket_name"],
+    }
+    rules = bucket_lifecycle_rules(
+        names["dags"],
+        names["logs"],
+        names[ACCESS_LOGS],
+        {
+            key: v[f"data_{key}"]
+            for key in (
+                "logs_expiration_days",
+                "logs_noncurrent_expiration_days",
+                "dags_noncurrent_expiration_days",
+                "access_logs_expiration_days",
+                "s3_abort_incomplete_multipart_days",
+            )
+        },
+    )
+    rule_of = {rule["bucket"]: rule for rule in rules}
+    logging_of = {
+        item["name"]: item for item in bucket_access_logging(names["dags"], names["logs"], names[ACCESS_LOGS])
+    }
     out = []
-    for purpose, versioned in (("dags", True), ("logs", False)):  # s3.yml's loop
-        variable = f"data_{purpose}_bucket_name"
-        name = v[variable]
+    for purpose in (ACCESS_LOGS, "dags", "logs"):  # s3.yml's order
+        variable = "data_access_logs_bucket_name" if purpose == ACCESS_LOGS else f"data_{purpose}_bucket_name"
+        name = names[purpose]
+        if purpose == ACCESS_LOGS:  # S3 delivers server access logs to SSE-S3 buckets only
+            default = {"SSEAlgorithm": "AES256"}
+            policy = s3_access_log_bucket_policy(name, _account(v), [names["dags"], names["logs"]])
+        else:
+            default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": _key("s3")}
+            policy = bucket_tls_policy(name)
+        encryption = {"ServerSideEncryptionByDefault": default}
+        if purpose != ACCESS_LOGS:
+            encryption["BucketKeyEnabled"] = True
         properties = {
             "BucketName": name,
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {
-                        "ServerSideEncryptionByDefault": {
-                            "SSEAlgorithm": "aws:kms",
-                            "KMSMasterKeyID": _key("s3"),
-                        },
-                        "BucketKeyEnabled": True,
-                    }
-                ]
-            },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [encryption]},
+            "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCKED),
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {"Rules": [_lifecycle_rule(rule_of[name])]},
             "Tags": _tags(v, purpose),
         }
-        if versioned:
-            properties["VersioningConfiguration"] = {"Status": "Enabled"}
         sources = {"BucketName": variable}
-        if purpose == "logs":
-            properties["LifecycleConfiguration"] = {
-                "Rules": [
-                    {
-                        "Id": EXPIRE_LOGS_RULE,
-                        "Status": "Enabled",
-                        "Prefix": "",
-                        "ExpirationInDays": int(v["data_logs_expiration_days"]),
-                    }
-                ]
+        sources["LifecycleConfiguration"] = "data_s3_abort_incomplete_multipart_days"
+        if name in logging_of:
+            properties["LoggingConfiguration"] = {
+                "DestinationBucketName": ref(bucket_id(ACCESS_LOGS)),
+                "LogFilePrefix": logging_of[name]["target_prefix"],
             }
-            sources["LifecycleConfiguration"] = "data_logs_expiration_days"
+            sources["LoggingConfiguration"] = "data_access_logs_bucket_name"
         out.append(resource("AWS::S3::Bucket", bucket_id(purpose), properties, sources))
         out.append(
             resource(
                 "AWS::S3::BucketPolicy",
                 logical_id("bucket", purpose, "policy"),
-                {"Bucket": ref(bucket_id(purpose)), "PolicyDocument": bucket_tls_policy(name)},
+                {"Bucket": ref(bucket_id(purpose)), "PolicyDocument": policy},
                 {"Bucket": variable},
             )
         )
@@ -429,14 +481,20 @@ def data_policies(v: dict) -> list[dict]:
     """Every policy document the data role sends: the EFS file-system policy and the bucket policies."""
     out = [
         {
-            "name": f"{v['data_name_prefix']}-dags file-system policy",
+            "name": f"{layer_names(v['data_name_prefix'])['dags_file_system']} file-system policy",
             "kind": "resource",
             "document": efs_policy(v),
         }
     ]
-    for purpose in ("dags", "logs"):
-        name = v[f"data_{purpose}_bucket_name"]
-        out.append({"name": f"{name} bucket policy", "kind": "resource", "document": bucket_tls_policy(name)})
+    buckets = _buckets(v)
+    names = {b["id"]: b["properties"]["BucketName"] for b in buckets if b["type"] == "AWS::S3::Bucket"}
+    for policy in (b["properties"] for b in buckets if b["type"] == "AWS::S3::BucketPolicy"):
+        name = names[policy["Bucket"]["Ref"]]
+        document = policy["PolicyDocument"]
+        out.append({"name": f"{name} bucket policy", "kind": "resource", "document": document})
+    for role in (r["properties"] for r in _rds(v) if r["type"] == "AWS::IAM::Role"):
+        document = role["AssumeRolePolicyDocument"]
+        out.append({"name": f"{role['RoleName']} trust", "kind": "trust", "document": document})
     return out
 
 
@@ -522,6 +580,7 @@ def _db_instance(res: dict) -> list:
         "auto_minor_version_upgrade": bool(p.get("AutoMinorVersionUpgrade", True)),
         "iam_database_authentication_enabled": bool(p.get("EnableIAMDatabaseAuthentication", False)),
         "monitoring_interval": _int(p.get("MonitoringInterval", 0)),
+        "monitoring_role_arn": tf_ref(p.get("MonitoringRoleArn"), "arn"),
         "tags": tf_tags(p.get("Tags")),
     }
     return [("aws_db_instance", "", _present(values))]
@@ -746,6 +805,20 @@ def _bucket(res: dict) -> list:
                             "filter": [{"prefix": r.get("Prefix", "")}],
                             "expiration": _blocks(
                                 r.get("ExpirationInDays") and {"days": int(r["ExpirationInDays"])}
+                            ),
+                            "noncurrent_version_expiration": _blocks(
+                                r.get("NoncurrentVersionExpiration")
+                                and {
+                                    "noncurrent_days": int(r["NoncurrentVersionExpiration"]["NoncurrentDays"])
+                                }
+                            ),
+                            "abort_incomplete_multipart_upload": _blocks(
+                                r.get("AbortIncompleteMultipartUpload")
+                                and {
+                                    "days_after_initiation": int(
+                                        r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+                                    )
+                                }
                             ),
                         }
                         for r in lifecycle

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import Live, tag, tags
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALB_ID,
@@ -62,8 +63,10 @@ def _condition(condition: dict) -> dict:
 
 def alb(live: Live) -> None:
     elbv2 = live.client("elbv2")
-    name = live.scope.get("alb_name") or f"{live.prefix}-alb"
-    group = live_reads.target_group(elbv2, live.scope.get("target_group_name") or f"{live.prefix}-api")
+    name = live.scope.get("alb_name") or layer_names(live.prefix)["alb"]
+    group = live_reads.target_group(
+        elbv2, live.scope.get("target_group_name") or layer_names(live.prefix)["target_group"]
+    )
     if group is not None:
         arn = group["TargetGroupArn"]
         attributes = elbv2.describe_target_group_attributes(TargetGroupArn=arn, aws_retry=True)["Attributes"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import Live, short, tag, tags
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     bucket_id,
@@ -38,7 +39,7 @@ def data(live: Live) -> None:
 
 def _rds(live: Live) -> None:
     rds = live.client("rds")
-    instance = live_reads.db_instance(rds, f"{live.prefix}-db")
+    instance = live_reads.db_instance(rds, layer_names(live.prefix)["db"])
     if instance is None:
         return
     group = instance.get("DBSubnetGroup") or {}
@@ -99,6 +100,7 @@ def _rds(live: Live) -> None:
         "AutoMinorVersionUpgrade": instance.get("AutoMinorVersionUpgrade"),
         "EnableIAMDatabaseAuthentication": instance.get("IAMDatabaseAuthenticationEnabled"),
         "MonitoringInterval": instance.get("MonitoringInterval"),
+        "MonitoringRoleArn": instance.get("MonitoringRoleArn"),
         "Tags": tags(instance.get("TagList")),
     }
     logical = live.add("AWS::RDS::DBInstance", DB_ID, props, None, instance.get("DBInstanceArn"))
@@ -123,7 +125,7 @@ def _rds_tags(rds, arn: str | None) -> list[dict]:
 
 def _redis(live: Live) -> None:
     cache = live.client("elasticache")
-    group = live_reads.replication_group(cache, f"{live.prefix}-redis")
+    group = live_reads.replication_group(cache, layer_names(live.prefix)["redis"])
     if group is None:
         return
     members = group.get("MemberClusters") or []
@@ -189,7 +191,7 @@ def _redis(live: Live) -> None:
 
 def _efs(live: Live) -> None:
     efs = live.client("efs")
-    fs = live_reads.file_system(efs, f"{live.prefix}-dags")
+    fs = live_reads.file_system(efs, layer_names(live.prefix)["dags_file_system"])
     if fs is None:
         return
     fs_id = fs["FileSystemId"]
@@ -214,7 +216,9 @@ def _efs(live: Live) -> None:
         "FileSystemTags": tags(fs.get("Tags")),
     }
     logical = live.add("AWS::EFS::FileSystem", EFS_ID, props, fs_id, fs.get("FileSystemArn"))
-    live.policy(f"{live.prefix}-dags file-system policy", "resource", fs.get("Policy"))
+    live.policy(
+        f"{layer_names(live.prefix)['dags_file_system']} file-system policy", "resource", fs.get("Policy")
+    )
     for target in paginate(efs, "describe_mount_targets", FileSystemId=fs_id).get("MountTargets", []):
         groups = efs.describe_mount_target_security_groups(
             MountTargetId=target["MountTargetId"], aws_retry=True
@@ -246,7 +250,9 @@ def _efs(live: Live) -> None:
         }
         name = point.get("Name") or tag(point.get("Tags"), "Name", "")
         logical = (
-            EFS_ACCESS_POINT_ID if name == f"{live.prefix}-airflow" else logical_id("efs access point", name)
+            EFS_ACCESS_POINT_ID
+            if name == layer_names(live.prefix)["access_point"]
+            else logical_id("efs access point", name)
         )
         live.add("AWS::EFS::AccessPoint", logical, props, point["AccessPointId"], point.get("AccessPointArn"))
 
@@ -297,6 +303,7 @@ def _buckets(live: Live) -> None:
             "Tags": tags(found["Tags"]),
         }
         logical = live.add("AWS::S3::Bucket", bucket_id(purpose), props, None, f"arn:aws:s3:::{name}")
+        live.names[name] = logical
         if found["Policy"]:
             live.add(
                 "AWS::S3::BucketPolicy",
@@ -304,6 +311,12 @@ def _buckets(live: Live) -> None:
                 {"Bucket": ref(logical), "PolicyDocument": found["Policy"]},
             )
             live.policy(f"{name} bucket policy", "resource", found["Policy"])
+    # The access-log bucket is a resource of the plan: its name in another bucket's logging becomes
+    # a reference (it may be read after the buckets that log to it).
+    for res in live.resources:
+        logging = res["properties"].get("LoggingConfiguration") if res["type"] == "AWS::S3::Bucket" else None
+        if logging and "DestinationBucketName" in logging:
+            logging["DestinationBucketName"] = live.by_name(logging["DestinationBucketName"])
 
 
 def _secrets(live: Live) -> None:

@@ -9,6 +9,7 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import Live, short, tags
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     ALERT_TOPIC_ID,
@@ -55,7 +56,7 @@ def monitoring(live: Live) -> None:
 
 def _topic(live: Live) -> None:
     sns = live.client("sns")
-    name = live.scope.get("alert_topic_name") or f"{live.prefix}-alerts"
+    name = live.scope.get("alert_topic_name") or layer_names(live.prefix)["alert_topic"]
     topics = [t["TopicArn"] for t in paginate(sns, "list_topics").get("Topics", [])]
     arn = next((t for t in topics if t.rsplit(":", 1)[-1] == name), None)
     if arn is None:

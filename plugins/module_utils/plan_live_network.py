@@ -15,6 +15,7 @@ import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import paginate
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base import (
     Live,
     short,
@@ -29,8 +30,11 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     sg_rule_id,
     subnet_id,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_network import tf_flow_log
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
+    tf_flow_log,
+    tf_ref,
+    tf_tags,
+)
 
 VPN_GATEWAY_ID = "IdpVpnGateway"
 
@@ -89,7 +93,9 @@ def _gateways(live: Live, ec2, vpc_ids: list[str]) -> None:
     for gateway in live_reads.vpn_gateways(ec2, vpc_ids):
         name = tag(gateway.get("Tags"), "Name", "")
         logical = (
-            VPN_GATEWAY_ID if name == f"{live.prefix}-idp-vgw" else logical_id("vgw", gateway["VpnGatewayId"])
+            VPN_GATEWAY_ID
+            if name == layer_names(live.prefix)["idp_gateway"]
+            else logical_id("vgw", gateway["VpnGatewayId"])
         )
         props = {
             "Type": gateway["Type"],

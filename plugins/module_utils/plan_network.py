@@ -16,6 +16,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import (
     security_group_specs,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network_layout import TIERS, subnet_plan
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
     PLAN_ACCOUNT,
     VPC_ID,
@@ -31,7 +32,11 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model imp
     subnet_id,
     tags,
 )
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import tf_ref, tf_tags
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_render import (
+    tf_flow_log,
+    tf_ref,
+    tf_tags,
+)
 
 VGW_ID = "IdpVpnGateway"
 # The region's AWS-managed S3 prefix list: the role looks its id up by name at apply time; the plan
@@ -90,7 +95,7 @@ def _routing(v: dict) -> list[dict]:
             resource(
                 "AWS::EC2::VPNGateway",
                 VGW_ID,
-                {"Type": "ipsec.1", "Tags": tags(_role_tags(v), Name=f"{prefix}-idp-vgw")},
+                {"Type": "ipsec.1", "Tags": tags(_role_tags(v), Name=layer_names(prefix)["idp_gateway"])},
             )
         )
         out.append(
@@ -173,7 +178,7 @@ def network_resources(v: dict) -> list[dict]:
         "CidrBlock": v["network_vpc_cidr"],
         "EnableDnsSupport": bool(v["network_enable_dns_support"]),
         "EnableDnsHostnames": bool(v["network_enable_dns_hostnames"]),
-        "Tags": tags(_role_tags(v), Name=f"{v['network_name_prefix']}-vpc"),
+        "Tags": tags(_role_tags(v), Name=layer_names(v["network_name_prefix"])["vpc"]),
     }
     out = [resource("AWS::EC2::VPC", VPC_ID, vpc, {"CidrBlock": "network_vpc_cidr"})]
     return out + _subnets(v) + _routing(v) + _security_groups(v) + _flow_logs(v)
@@ -338,21 +343,6 @@ def _tf_rule(res: dict, direction: str) -> list:
         "source_security_group_id": tf_ref(peer) if peer else None,
     }
     return [("aws_security_group_rule", "", values)]
-
-
-def tf_flow_log(res: dict) -> list:
-    p = res["properties"]
-    values = {
-        "vpc_id": tf_ref(p.get("ResourceId")),
-        "traffic_type": p.get("TrafficType"),
-        "log_destination_type": p.get("LogDestinationType"),
-        "log_destination": p.get("LogDestination"),
-        "log_group_name": tf_ref(p.get("LogGroupName")),
-        "iam_role_arn": tf_ref(p.get("DeliverLogsPermissionArn"), "arn"),
-        "max_aggregation_interval": p.get("MaxAggregationInterval"),
-        "tags": tf_tags(p.get("Tags")),
-    }
-    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]
 
 
 TERRAFORM = {

@@ -156,3 +156,19 @@ def link_physical_ids(resources: list[dict], physical: dict[str, str]) -> list[d
         return value
 
     return [{**r, "properties": swap(r["properties"])} for r in resources]
+
+
+def tf_flow_log(res: dict) -> list:
+    """AWS::EC2::FlowLog as aws_flow_log (the plan's flow logs and a live account's)."""
+    p = res["properties"]
+    values = {
+        "vpc_id": tf_ref(p.get("ResourceId")),
+        "traffic_type": p.get("TrafficType"),
+        "log_destination_type": p.get("LogDestinationType"),
+        "log_destination": p.get("LogDestination"),
+        "log_group_name": tf_ref(p.get("LogGroupName")),
+        "iam_role_arn": tf_ref(p.get("DeliverLogsPermissionArn"), "arn"),
+        "max_aggregation_interval": p.get("MaxAggregationInterval"),
+        "tags": tf_tags(p.get("Tags")),
+    }
+    return [("aws_flow_log", "", {k: v for k, v in values.items() if v is not None})]

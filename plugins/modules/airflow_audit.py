@@ -54,6 +54,10 @@ options:
     description:
       - The data layer's stores to audit in the live account (omit before phase 2 exists). Each store must
         be encrypted with the key of its purpose and reachable only over TLS.
+      - Every bucket must be versioned, with an enabled lifecycle rule expiring noncurrent versions and
+        aborting unfinished multipart uploads, and S3 server access logging on, except the buckets of
+        O(data.log_delivery_buckets); log groups must keep O(data.min_log_retention_days); the RDS instance
+        must have enhanced monitoring when O(data.rds_monitoring_required).
     type: dict
     suboptions:
       rds_instance_id: {description: The RDS instance identifier., type: str}
@@ -62,12 +66,20 @@ options:
       buckets: {description: S3 bucket names., type: list, elements: str}
       log_delivery_buckets:
         description:
-          - Buckets among O(data.buckets) that receive ALB access logs. ALB log delivery writes only to SSE-S3
-            buckets, so these must use SSE-S3 (C(AES256)) and no other bucket may.
+          - Buckets among O(data.buckets) that receive ALB access logs or S3 server access logs. Both deliveries
+            write only to SSE-S3 buckets, so these must use SSE-S3 (C(AES256)) and no other bucket may.
         type: list
         elements: str
       secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
       log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
+      min_log_retention_days:
+        description: Every log group under O(data.log_group_prefix) must keep its events at least this many days (0 for no minimum).
+        type: int
+        default: 0
+      rds_monitoring_required:
+        description: The RDS instance must have enhanced monitoring on (an interval above 0 and its role).
+        type: bool
+        default: false
   compute:
     description:
       - The compute layer to audit in the live account (omit before phase 3 exists). IAM statements (no
@@ -75,14 +87,21 @@ options:
         named key ARNs, no C(ecs:RunTask)/C(iam:PassRole) for the scheduler), task definitions (no secret in
         plain environment, the JWT secret only in api-server and scheduler, read-only DAG mounts for
         Airflow, EFS transit encryption and IAM authorization), the ALB (internal, HTTPS with a TLS 1.3
-        policy, OIDC before any forward, only C(/execution/*) forwarded without OIDC) and the target group's
-        health path.
+        policy, OIDC before any forward, only C(/execution/*) forwarded without OIDC), the target group's
+        health path, and ECS Exec off on every service of O(compute.services) unless
+        O(compute.execute_command_allowed).
     type: dict
     suboptions:
       roles: {description: IAM role name to the service it serves., type: dict, default: {}}
       task_definitions: {description: Task-definition family to its service., type: dict, default: {}}
       alb_name: {description: The ALB's name., type: str}
       target_group_name: {description: The api-server target group's name., type: str}
+      cluster_name: {description: The ECS cluster of O(compute.services)., type: str}
+      services: {description: ECS service names whose ECS Exec switch is read., type: list, elements: str, default: []}
+      execute_command_allowed:
+        description: Whether a service may have ECS Exec on (false in production).
+        type: bool
+        default: true
   document:
     description:
       - A document with C(resource_changes) to evaluate instead of reading the account (the plan).
@@ -188,6 +207,10 @@ def compute_resources(module, compute: dict) -> list[dict]:
     out += audit_compute.task_definition_resources(
         retrying_client(module, "ecs"), compute["task_definitions"]
     )
+    if compute["cluster_name"] and compute["services"]:
+        out += audit_compute.service_resources(
+            retrying_client(module, "ecs"), compute["cluster_name"], compute["services"]
+        )
     if compute["alb_name"]:
         out += audit_compute.alb_resources(
             retrying_client(module, "elbv2"), compute["alb_name"], compute["target_group_name"] or ""
@@ -214,6 +237,8 @@ def main():
                     log_delivery_buckets=dict(type="list", elements="str", default=[]),
                     secret_prefix=dict(type="str"),
                     log_group_prefix=dict(type="str"),
+                    min_log_retention_days=dict(type="int", default=0),
+                    rds_monitoring_required=dict(type="bool", default=False),
                 ),
             ),
             compute=dict(
@@ -223,6 +248,9 @@ def main():
                     task_definitions=dict(type="dict", default={}),
                     alb_name=dict(type="str"),
                     target_group_name=dict(type="str"),
+                    cluster_name=dict(type="str"),
+                    services=dict(type="list", elements="str", default=[]),
+                    execute_command_allowed=dict(type="bool", default=True),
                 ),
             ),
             document=dict(type="dict"),
@@ -263,6 +291,9 @@ def main():
             "kms_purposes": params["required_kms_purposes"],
             "data": bool(params["data"]),
             "compute": bool(params["compute"]),
+            "min_log_retention_days": (params["data"] or {}).get("min_log_retention_days") or 0,
+            "rds_monitoring": bool((params["data"] or {}).get("rds_monitoring_required")),
+            "execute_command_allowed": (params["compute"] or {}).get("execute_command_allowed", True),
         },
         "resource_changes": resources,
     }

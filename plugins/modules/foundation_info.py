@@ -110,6 +110,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     retrying_client,
     run_module,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.lookups import aliased_key_arns
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.tags import tags_dict
 
@@ -139,13 +140,13 @@ def read(module) -> dict:
     params = module.params
     ec2 = retrying_client(module, "ec2")
     filters = [
-        {"Name": "tag:Name", "Values": [f"{params['name_prefix']}-vpc"]},
+        {"Name": "tag:Name", "Values": [layer_names(params["name_prefix"])["vpc"]]},
         {"Name": "tag:airflow:env", "Values": [params["env"]]},
     ]
     vpcs = paginate(ec2, "describe_vpcs", Filters=filters)["Vpcs"]
     if len(vpcs) != 1:
         module.fail_json(
-            msg=f"Found {len(vpcs)} VPCs tagged Name={params['name_prefix']}-vpc, airflow:env={params['env']}; "
+            msg=f"Found {len(vpcs)} VPCs tagged Name={layer_names(params['name_prefix'])['vpc']}, airflow:env={params['env']}; "
             "expected one. Run playbooks/phase1_foundation.yml first."
         )
     vpc_id = vpcs[0]["VpcId"]

@@ -28,6 +28,7 @@ INTERFACE = [
     "ssmmessages",
     "elasticfilesystem",
     "monitoring",
+    "ecs",
 ]
 
 CASES = {
@@ -260,8 +261,8 @@ AWS_RULE_CASES = {
         "AWS::ElastiCache::CacheCluster CacheNodeType",
     ),
     "log_retention_not_offered": (
-        {"data_log_retention_days": 31},
-        "data_log_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
+        {"compute_log_retention_days": 31},
+        "compute_log_retention_days=31 is refused by AWS as AWS::Logs::LogGroup RetentionInDays",
     ),
     "exec_log_retention_not_offered": (
         {"compute_exec_log_retention_days": 45},
@@ -351,6 +352,21 @@ AWS_RULE_CASES = {
     "worker_min_capacity_negative": (
         {"compute_services": {"worker": {"min_capacity": -1, "max_capacity": 3, "desired_count": 1}}},
         "compute_services.worker.min_capacity=-1 is refused by Application Auto Scaling",
+    ),
+    # Issue 16: prod refuses to deploy without an alert subscription; retention and enhanced monitoring.
+    "prod_without_alert_subscription": (
+        {"airflow_env": "prod"},
+        "monitoring_alert_subscriptions is empty with monitoring_require_subscription=true "
+        "(airflow_env='prod')",
+    ),
+    "log_retention_below_minimum": (
+        {"data_min_log_retention_days": 365, "compute_log_retention_days": 30},
+        "compute_log_retention_days=30 is below data_min_log_retention_days=365",
+    ),
+    "rds_monitoring_interval_not_offered": (
+        {"data_rds_monitoring_interval": 20},
+        "data_rds_monitoring_interval=20 is refused by AWS as AWS::RDS::DBInstance MonitoringInterval: "
+        "must be one of 0, 1, 5, 10, 15, 30, 60",
     ),
     "alarm_description_too_long": (
         {"monitoring_alarms": {"rds-cpu": {"description": "x" * 1100}}},

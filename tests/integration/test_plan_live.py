@@ -44,7 +44,10 @@ PLAYBOOK = """
         env: "{{ airflow_env }}"
         name_prefix: "{{ network_name_prefix }}"
         secret_prefix: "{{ data_secret_prefix }}"
-        buckets: ["{{ data_dags_bucket_name }}", "{{ data_logs_bucket_name }}"]
+        buckets:
+          - "{{ data_dags_bucket_name }}"
+          - "{{ data_logs_bucket_name }}"
+          - "{{ data_access_logs_bucket_name }}"
         cluster_name: "{{ compute_cluster_name }}"
         alb_name: "{{ alb_name }}"
         target_group_name: "{{ alb_target_group_name }}"
@@ -104,7 +107,7 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         },
         "AWS::EC2::SecurityGroup": {m.sg_id(name) for name in v["network_security_groups"]},
         "AWS::KMS::Key": {m.key_id(purpose) for purpose in v["kms_keys"]},
-        "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs")},
+        "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs"), m.bucket_id("s3-access-logs")},
         "AWS::Logs::LogGroup": {
             m.log_group_id(short)
             for short in cf.log_groups(
@@ -118,10 +121,18 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         "AWS::ElasticLoadBalancingV2::TargetGroup": {m.TARGET_GROUP_ID},
         "AWS::SNS::Topic": {m.ALERT_TOPIC_ID},
     }
-    services = [*v["compute_services_defaults"], "dag-sync"]
+    table = cf.service_table(v["compute_services_defaults"], v["compute_services"])
+    services = cf.service_names(table)
     expected["AWS::ECS::Service"] = {m.service_id(s) for s in services}
     expected["AWS::ECS::TaskDefinition"] = {m.task_definition_id(s) for s in [*services, "db-migrate"]}
-    expected["AWS::IAM::Role"] = {m.role_id("execution")} | {m.role_id(f"{s}-task") for s in services}
+    # Every role the plan holds (compute's per service, and the other layers' own: flow logs, RDS
+    # monitoring), each compute role named by the table.
+    planned_roles = {r["id"] for r in plan_layers.plan_resources(v) if r["type"] == "AWS::IAM::Role"}
+    assert {
+        m.role_id(n.removeprefix(f"{v['compute_name_prefix']}-"))
+        for n in cf.role_names(table, v["compute_name_prefix"])
+    } <= planned_roles
+    expected["AWS::IAM::Role"] = planned_roles
     for rtype, ids in expected.items():
         assert _ids(read, rtype) == ids, rtype
     secrets = _ids(read, "AWS::SecretsManager::Secret")
@@ -188,7 +199,7 @@ def test_real_ids_and_arns_are_references(read):
     assert by_id["DbInstance"]["properties"]["KmsKeyId"] == {"Fn::GetAtt": [m.key_id("rds"), "Arn"]}
     task = by_id[m.task_definition_id("worker")]["properties"]
     assert task["TaskRoleArn"] == {"Fn::GetAtt": [m.role_id("worker-task"), "Arn"]}
-    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": [m.role_id("execution"), "Arn"]}
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": [m.role_id("worker-execution"), "Arn"]}
     secrets = [s["ValueFrom"] for c in task["ContainerDefinitions"] for s in c.get("Secrets", [])]
     assert secrets and all(isinstance(s, dict) and s["Ref"].startswith("Secret") for s in secrets)
     assert by_id[m.bucket_id("dags")]["properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][
@@ -212,7 +223,8 @@ def test_every_policy_document(read):
     prefix = v["kms_name_prefix"]
     assert {f"kms key policy alias/{prefix}-{purpose}" for purpose in v["kms_keys"]} <= names
     assert {f"{prefix}-{s}-task trust" for s in [*v["compute_services_defaults"], "dag-sync"]} <= names
-    assert len(kinds["trust"]) == len(_ids(read, "AWS::IAM::Role")) == 7
+    # One trust policy per role; which roles there are is test_logical_ids_are_those_the_inventory_implies'.
+    assert len(kinds["trust"]) == len(_ids(read, "AWS::IAM::Role"))
     for expected in (
         f"{v['data_name_prefix']}-dags file-system policy",
         f"{v['data_dags_bucket_name']} bucket policy",

@@ -211,6 +211,18 @@ def inject_iam_wildcard(stack):
     return "IAM wildcard action s3:*: aws_iam_role.airflow-local-worker-task", undo
 
 
+def inject_extra_secret_for_worker(stack):
+    """The worker's execution role may read the JWT secret, which its task definition never names."""
+    sm = boto3.client("secretsmanager", endpoint_url=stack["emulator"].url)
+    jwt = sm.describe_secret(SecretId="airflow/local/jwt_secret")["ARN"]
+    undo = _put_statement(
+        stack,
+        "airflow-local-worker-execution",
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": jwt},
+    )
+    return "Execution role airflow-local-worker-execution may read", undo
+
+
 def inject_scheduler_run_task(stack):
     undo = _put_statement(
         stack,
@@ -311,6 +323,7 @@ MUTATIONS = {
     "iam_wildcard_action": inject_iam_wildcard,
     "scheduler_run_task": inject_scheduler_run_task,
     "jwt_secret_in_worker": inject_jwt_in_worker,
+    "worker_execution_role_reads_jwt": inject_extra_secret_for_worker,
     "plain_secret_and_writable_mount": inject_plain_secret_and_writable_mount,
     "execution_rule_opened": inject_rule_without_oidc,
     "tls12_listener": inject_tls12_listener,
@@ -340,7 +353,10 @@ def test_validate_fails_naming_the_injected_violation(stack, mutation):
 # and rollback.yml takes a service back to the revision before.
 def test_image_rollout_then_rollback(stack):
     emulator, ecs = stack["emulator"], stack["ecs"]
-    families = ["api-server", "scheduler", "dag-processor", "triggerer", "worker", "dag-sync", "db-migrate"]
+    # The deployed services (the compute table's rows, worker pools included, and dag-sync) and db-migrate.
+    arns = ecs.list_services(cluster="airflow-local", maxResults=100)["serviceArns"]
+    families = [*sorted(arn.rsplit("/", 1)[-1].removeprefix("airflow-local-") for arn in arns), "db-migrate"]
+    assert {"worker", "worker-heavy", "dag-sync"} <= set(families), families
     before = {
         f: ecs.describe_task_definition(taskDefinition=f"airflow-local-{f}")["taskDefinition"]
         for f in families
@@ -351,8 +367,8 @@ def test_image_rollout_then_rollback(stack):
     )
     assert rollout.rc == 0, rollout.output[-4000:]
     actions = [c["action"] for c in emulator.calls()]
-    # Five Airflow services and the migrate task get one new revision each; dag-sync none.
-    assert actions.count("RegisterTaskDefinition") == 6, actions
+    # Every Airflow service and the migrate task get one new revision each; dag-sync none.
+    assert actions.count("RegisterTaskDefinition") == len(families) - 1, actions
     assert actions.count("RunTask") == 1, "db migrate must run once for the new revision"
     after = {
         f: ecs.describe_task_definition(taskDefinition=f"airflow-local-{f}")["taskDefinition"]
@@ -369,6 +385,8 @@ def test_image_rollout_then_rollback(stack):
     service = ecs.describe_services(cluster="airflow-local", services=["airflow-local-worker"])["services"][0]
     assert service["taskDefinition"] == after["worker"]["taskDefinitionArn"]
 
+    unknown = run_playbook("playbooks/rollback.yml", extra_vars={"rollback_service": "workers"})
+    assert unknown.rc != 0 and "Set -e rollback_service=<one of" in unknown.output, unknown.output[-3000:]
     back = run_playbook("playbooks/rollback.yml", extra_vars={"rollback_service": "worker"})
     assert back.rc == 0, back.output[-4000:]
     service = ecs.describe_services(cluster="airflow-local", services=["airflow-local-worker"])["services"][0]

@@ -10,13 +10,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from ansible_run import run_playbook
 
 BAD = {
-    "monitoring_alarms": {"rds-cpu": {"comparison": "Above"}, "worker-scale-out": {"period": 45}},
+    "monitoring_alarms": {"rds-cpu": {"comparison": "Above"}, "scale-out": {"period": 45}},
     "monitoring_alert_subscriptions": [{"protocol": "http", "endpoint": "http://hooks.example.com/x"}],
 }
 EXPECTED = [
     "Invalid monitoring inventory",
     "alarm rds-cpu: comparison 'Above'",
-    "alarm worker-scale-out: period 45",
+    "alarm scale-out: period 45",
     "would receive alerts unencrypted",
 ]
 

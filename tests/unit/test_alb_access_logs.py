@@ -71,9 +71,10 @@ def test_the_audit_allows_sse_s3_only_for_the_access_log_bucket(module_runner, a
 
     assert not [f for f in audit(["t-alb-logs"], ["t-alb-logs"]) if "t-alb-logs" in f]
     unmarked = audit(["t-alb-logs"], [])
-    assert "SSE-S3 is allowed only for the ALB access-log bucket, not: aws_s3_bucket.t-alb-logs" in unmarked
+    expected = "SSE-S3 is allowed only for the log-delivery buckets (ALB and S3 access logs), not: "
+    assert expected + "aws_s3_bucket.t-alb-logs" in unmarked
     on_kms = audit(["t-other"], ["t-other"])
-    assert any(f.startswith("ALB access-log bucket must use SSE-S3") for f in on_kms), on_kms
+    assert any(f.startswith("Log-delivery bucket must use SSE-S3") for f in on_kms), on_kms
 
 
 def test_an_alb_with_access_logs_off_fails_the_audit():

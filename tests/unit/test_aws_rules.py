@@ -135,3 +135,16 @@ def test_the_data_read_is_cfn_lints_own():
                 if rule.format_keyword and rule.pattern:
                     rules[rule.format_keyword] = rule.pattern
     assert rules and aws_rules._cfnlint_formats() == rules
+
+
+def test_enumerations_only_described_in_the_schema_are_read_from_it():
+    """RDS MonitoringInterval lists its values only in the description of cfn-lint's schema."""
+    assert aws_rules.documented_values("AWS::RDS::DBInstance", "MonitoringInterval") == (
+        "0", "1", "5", "10", "15", "30", "60",
+    )  # fmt: skip
+    assert aws_rules.documented_value_problem("v", 60, "AWS::RDS::DBInstance", "MonitoringInterval") is None
+    problem = aws_rules.documented_value_problem("v", 20, "AWS::RDS::DBInstance", "MonitoringInterval")
+    assert (
+        problem == "v=20 is refused by AWS as AWS::RDS::DBInstance MonitoringInterval: "
+        "must be one of 0, 1, 5, 10, 15, 30, 60"
+    )

@@ -57,3 +57,35 @@ def test_jwt_only_for_api_server_and_scheduler_and_mounts_read_only():
         "aws_ecs_task_definition.p-worker:1",
         "JWT secret given to worker (only api-server and scheduler): aws_ecs_task_definition.p-worker:1",
     ]
+
+
+def _execution_role(name: str, secret_arns: list[str]) -> dict:
+    statement = {"effect": "Allow", "actions": ["secretsmanager:GetSecretValue"], "resources": secret_arns}
+    after = {
+        "name": name,
+        "arn": f"arn:aws:iam::1:role/{name}",
+        "service": "x-execution",
+        "statements": [statement],
+    }
+    return {"address": f"aws_iam_role.{name}", "type": "aws_iam_role", "change": {"after": after}}
+
+
+def _with_execution(task: dict, role: str, secret_arns: list[str]) -> dict:
+    task["change"]["after"]["execution_role_arn"] = f"arn:aws:iam::1:role/{role}"
+    task["change"]["after"]["containers"][0]["secret_arns"] = secret_arns
+    return task
+
+
+def test_an_execution_role_reads_exactly_its_task_definitions_secrets():
+    fernet, jwt = (
+        "arn:aws:secretsmanager:r:1:secret:p/fernet_key-a",
+        "arn:aws:secretsmanager:r:1:secret:p/jwt-b",
+    )
+    task = _with_execution(task_definition("worker"), "p-worker-execution", [fernet])
+    assert findings(task, _execution_role("p-worker-execution", [fernet])) == []
+    wider = findings(task, _execution_role("p-worker-execution", [fernet, jwt]))
+    assert wider == [
+        f'Execution role p-worker-execution may read {{"{fernet}", "{jwt}"}}, task definition '
+        f'aws_ecs_task_definition.p-worker:1 names {{"{fernet}"}}'
+    ]
+    assert findings(task, _execution_role("p-worker-execution", ["arn:aws:secretsmanager:r:1:secret:p/*"]))

@@ -8,12 +8,13 @@ import json
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import efs as efs_utils
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import efs_api
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import tags as tag_utils
-from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import RETRY_CODES, WaitError
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import ConsistencyRetry, WaitError
 from botocore.stub import Stubber
 
 NAME = "airflow-test-dags"
@@ -435,21 +436,22 @@ def test_wait_gives_up_at_the_deadline():
         efs_api.wait_file_system_available(wrapped, "fs-0123456789abcdef0", 2.5, sleep=lambda _s: None)
 
 
-def test_throttling_is_retried():
+def test_tag_pages_are_merged_and_throttling_is_left_to_botocore():
     client, stub = _stubbed_efs()
     stub.add_client_error("list_tags_for_resource", "ThrottlingException", http_status_code=400)
-    stub.add_client_error("list_tags_for_resource", "TooManyRequestsException", http_status_code=429)
     stub.add_response("list_tags_for_resource", {"Tags": [{"Key": "Name", "Value": NAME}], "NextToken": "t"})
     stub.add_response(
         "list_tags_for_resource",
         {"Tags": [{"Key": "a", "Value": "b"}]},
         {"ResourceId": "fs-1", "NextToken": "t"},
     )
-    # The same decorator as common.retrying_client, without its 1 s base delay.
-    wrapped = RetryingBotoClientWrapper(
-        client, AWSRetry.jittered_backoff(retries=8, delay=0, catch_extra_error_codes=RETRY_CODES)
-    )
+    # The decorator of common.retrying_client, without its 1 s base delay. A throttled answer reaching it
+    # is one botocore already retried as aws_config says (the Stubber skips botocore's retries): passed on,
+    # not retried again (attempts would multiply).
+    wrapped = RetryingBotoClientWrapper(client, ConsistencyRetry.jittered_backoff(retries=8, delay=0))
     with stub:
+        with pytest.raises(botocore.exceptions.ClientError, match="ThrottlingException"):
+            efs_api.list_tags(wrapped, "fs-1")
         tags = efs_api.list_tags(wrapped, "fs-1")
     stub.assert_no_pending_responses()
     assert tag_utils.tags_dict(tags) == {"Name": NAME, "a": "b"}

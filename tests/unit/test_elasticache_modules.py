@@ -6,9 +6,9 @@ show: a group that stays ``modifying`` for a while, throttling, a wait that time
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import boto3
+import botocore.exceptions
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import elasticache as ec
@@ -524,20 +524,11 @@ def test_wait_times_out_with_last_status(stubbed):
     assert slept == [1.0, 2.0]  # never beyond the deadline
 
 
-def test_throttling_is_retried(stubbed):
+def test_throttling_is_left_to_botocore(stubbed):
+    """A throttled answer that reaches our retrying client is one botocore already retried as
+    ``aws_config`` says (the Stubber skips botocore's retries): passed on, not retried again, so
+    attempts do not multiply (tests/unit/test_aws_retries.py shows botocore's side)."""
     client, stubber = stubbed
     stubber.add_client_error("describe_replication_groups", "Throttling", "Rate exceeded", 400)
-    stubber.add_response(
-        "describe_replication_groups",
-        {
-            "ReplicationGroups": [
-                {
-                    "ReplicationGroupId": GROUP_ID,
-                    "Status": "available",
-                    "ReplicationGroupCreateTime": datetime(2026, 1, 1),
-                }
-            ]
-        },
-        {"ReplicationGroupId": GROUP_ID},
-    )
-    assert elasticache_api.wait_for_group(client, GROUP_ID, timeout=60)["Status"] == "available"
+    with pytest.raises(botocore.exceptions.ClientError, match="Throttling"):
+        elasticache_api.wait_for_group(client, GROUP_ID, timeout=60)

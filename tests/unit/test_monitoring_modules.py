@@ -127,6 +127,21 @@ def test_defaults_are_valid():
     assert monitoring.monitoring_problems({"alarms": TABLE, "subscriptions": []}) == []
 
 
+def test_production_needs_a_subscription():
+    """prod (or monitoring_require_subscription) without a subscriber is refused; dev and local may
+    have none."""
+    expected = "monitoring_alert_subscriptions is empty with monitoring_require_subscription=true"
+    assert expected in " ".join(
+        monitoring.monitoring_problems({"alarms": TABLE, "subscriptions": [], "env": "prod"})
+    )
+    assert monitoring.monitoring_problems({"alarms": TABLE, "subscriptions": [], "env": "dev"}) == []
+    required = {"alarms": TABLE, "subscriptions": [], "env": "dev", "require_subscription": True}
+    assert expected in " ".join(monitoring.monitoring_problems(required))
+    email = [{"protocol": "email", "endpoint": "oncall@example.com"}]
+    assert monitoring.monitoring_problems({**required, "subscriptions": email}) == []
+    assert monitoring.monitoring_problems({**required, "env": "prod", "require_subscription": False}) == []
+
+
 def test_bad_rows_and_subscriptions_are_named():
     table = merge_hash(
         TABLE,
@@ -245,7 +260,7 @@ COMPUTE_CTX = {
     "airflow_environment": {},
     "auth_environment": {},
     "task_role_arns": {"scheduler": "arn:role:s", "worker": "arn:role:w"},
-    "execution_role_arn": "arn:role:x",
+    "execution_role_arns": {"scheduler": "arn:role:x", "worker": "arn:role:x", "api-server": "arn:role:x"},
     "cpu_architecture": "X86_64",
 }
 

@@ -16,8 +16,8 @@ def _client(aws_endpoint, service):
 def _args(**overrides) -> dict:
     args = {
         "key_alias": f"alias/{P}-sns",
-        "scaling_resource_id": f"service/{P}/{P}-worker",
-        "policy_names": [f"{P}-worker-scale-out", f"{P}-worker-scale-in"],
+        "scaling_cluster": P,
+        "service_prefix": f"{P}-",
         "alb_name": f"{P}-alb",
         "target_group_name": f"{P}-api",
         "db_instance_id": f"{P}-db",
@@ -42,22 +42,35 @@ def platform(aws_endpoint):
     ecs.register_task_definition(
         family="w", containerDefinitions=[{"name": "w", "image": "b:1", "memory": 128}]
     )
-    ecs.create_service(cluster=P, serviceName=f"{P}-worker", taskDefinition="w", desiredCount=1)
+    ecs.create_cluster(clusterName="elsewhere")
     aas = _client(aws_endpoint, "application-autoscaling")
-    target = {
-        "ServiceNamespace": "ecs",
-        "ResourceId": f"service/{P}/{P}-worker",
-        "ScalableDimension": "ecs:service:DesiredCount",
-    }
-    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
     config = {"AdjustmentType": "ChangeInCapacity", "StepAdjustments": [{"MetricIntervalLowerBound": 0,
               "ScalingAdjustment": 1}]}  # fmt: skip
-    policies = {
-        name: aas.put_scaling_policy(
-            PolicyName=name, PolicyType="StepScaling", StepScalingPolicyConfiguration=config, **target
-        )["PolicyARN"]
-        for name in (f"{P}-worker-scale-out", f"{P}-worker-scale-in")
-    }
+    policies = {}
+    # Two pools of this cluster; a service with one step policy only (not a pool); a pool of
+    # another cluster (not ours).
+    for cluster, service, names in (
+        (P, f"{P}-worker", ("scale-out", "scale-in")),
+        (P, f"{P}-worker-heavy", ("scale-out", "scale-in")),
+        (P, f"{P}-half", ("scale-out",)),
+        ("elsewhere", f"{P}-worker", ("scale-out", "scale-in")),
+    ):
+        ecs.create_service(cluster=cluster, serviceName=service, taskDefinition="w", desiredCount=1)
+        target = {
+            "ServiceNamespace": "ecs",
+            "ResourceId": f"service/{cluster}/{service}",
+            "ScalableDimension": "ecs:service:DesiredCount",
+        }
+        aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
+        for name in names:
+            arn = aas.put_scaling_policy(
+                PolicyName=f"{service}-{name}",
+                PolicyType="StepScaling",
+                StepScalingPolicyConfiguration=config,
+                **target,
+            )["PolicyARN"]
+            if cluster == P:
+                policies[f"{service}-{name}"] = arn
 
     ec2 = _client(aws_endpoint, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -102,6 +115,15 @@ def test_everything_found_in_one_run_one_call_each(module_runner, platform, aws_
     assert found["changed"] is False and found["missing"] == []
     assert found["key_arn"] == platform["key_arn"]
     assert found["policy_arns"] == platform["policies"]
+    arns = platform["policies"]
+    assert found["pools"] == {
+        pool: {
+            "service": f"{P}-{pool}",
+            "scale_out_arn": arns[f"{P}-{pool}-scale-out"],
+            "scale_in_arn": arns[f"{P}-{pool}-scale-in"],
+        }
+        for pool in ("worker", "worker-heavy")
+    }
     assert found["alb_arn"] == platform["alb_arn"] and found["target_group_arn"] == platform["tg_arn"]
     assert found["db_instance_id"] == f"{P}-db" and found["db_allocated_storage_gib"] == 50
     assert found["redis_nodes"] == [f"{P}-redis-001", f"{P}-redis-002"]
@@ -125,5 +147,6 @@ def test_missing_resources_are_named_not_failed(module_runner, aws_endpoint):
     assert found["key_arn"] == "" and found["alb_arn"] == "" and found["redis_nodes"] == []
     assert found["efs_id"] == "" and found["efs_throughput_mode"] == "bursting"
     assert found["db_instance_id"] == "" and found["db_allocated_storage_gib"] == 0
-    assert len(found["missing"]) == 8
-    assert f"ALB {P}-alb" in found["missing"] and f"scaling policy {P}-worker-scale-in" in found["missing"]
+    assert len(found["missing"]) == 7
+    assert f"ALB {P}-alb" in found["missing"]
+    assert f"worker pool step policies in cluster {P}" in found["missing"]

@@ -46,7 +46,7 @@ def test_every_resource_the_role_creates_is_planned(env):
     assert counts == {
         "AWS::Logs::LogGroup": 1 + len(ctx["log_groups"]),  # ECS Exec's and the services' groups
         "AWS::ECS::Cluster": 1,
-        "AWS::IAM::Role": 1 + len(cf.task_role_policies(ctx)),
+        "AWS::IAM::Role": len(cf.role_names(table, v["compute_name_prefix"])),  # per service: execution, task
         "AWS::ECS::TaskDefinition": 1 + len(table) + 1,  # db-migrate, the rows, dag-sync
         "AWS::ECS::Service": len(cf.service_names(table)),
         "AWS::ApplicationAutoScaling::ScalableTarget": len(pools),
@@ -63,7 +63,7 @@ def test_properties_are_what_the_role_sends(env):
     table = cf.service_table(v["compute_services_defaults"], v["compute_services"])
     worker = planned[pm.task_definition_id("worker")]["properties"]
     assert (worker["Cpu"], worker["Memory"]) == (str(table["worker"]["cpu"]), str(table["worker"]["memory"]))
-    assert worker["ExecutionRoleArn"] == pm.get_att(pm.role_id("execution"), "Arn")
+    assert worker["ExecutionRoleArn"] == pm.get_att(pm.role_id("worker-execution"), "Arn")
     assert worker["TaskRoleArn"] == pm.get_att(pm.role_id("worker-task"), "Arn")
     assert worker["Volumes"][0]["EFSVolumeConfiguration"]["FilesystemId"] == pm.ref(pc.EFS_ID)
     main = worker["ContainerDefinitions"][0]
@@ -128,8 +128,21 @@ def test_policies_are_concrete_documents(env):
     assert "Fn::GetAtt" not in text and '"Ref"' not in text
     account = v.get("airflow_account_id") or pm.PLAN_ACCOUNT
     assert f":{account}:" in text and "arn:aws:kms:" in text
-    execution = next(p for p in policies if p["name"] == f"{v['compute_name_prefix']}-execution")
-    assert execution["document"] == cf.execution_role_policy(pc.policy_context(v))
+    ctx = pc.policy_context(v)
+    for service in ("worker", "dag-sync", "db-migrate"):
+        execution = next(
+            p for p in policies if p["name"] == f"{v['compute_name_prefix']}-{service}-execution"
+        )
+        assert execution["document"] == cf.execution_role_policy(ctx, service)
+    # Each execution role reads exactly the secrets its task definition names.
+    worker = next(p for p in policies if p["name"] == f"{v['compute_name_prefix']}-worker-execution")
+    (grant,) = [s for s in worker["document"]["Statement"] if s["Sid"] == "Secrets"]
+    assert grant["Resource"] == sorted(
+        ctx["secret_arns"][f"{ctx['secret_prefix']}/{s}"] for s in cf.service_secrets(ctx, "worker")
+    )
+    assert "jwt_secret" not in cf.service_secrets(ctx, "worker")
+    sync = next(p for p in policies if p["name"] == f"{v['compute_name_prefix']}-dag-sync-execution")
+    assert "secretsmanager:GetSecretValue" not in json.dumps(sync["document"])
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -14,6 +14,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     dag_sync_role_arn,
     efs_file_system_policy,
     generated_secrets,
+    s3_access_log_bucket_policy,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_data, plan_model
 from plan_support import (
@@ -40,6 +41,8 @@ ROLE_MODULE_TYPES = {
     "amazon.aws.s3_bucket": "AWS::S3::Bucket",
     "community.aws.s3_lifecycle": "AWS::S3::Bucket",
     "pathwai.airflow_ecs.managed_secret": "AWS::SecretsManager::Secret",
+    "pathwai.airflow_ecs.s3_bucket_logging": "AWS::S3::Bucket",
+    "pathwai.airflow_ecs.iam_roles": "AWS::IAM::Role",
 }
 NOT_CREATING = {
     "ansible.builtin.import_tasks",
@@ -93,7 +96,10 @@ def test_every_resource_the_role_creates_is_planned(role_vars):
     modules = _role_modules()
     unmapped = modules - set(ROLE_MODULE_TYPES) - NOT_CREATING
     assert not unmapped, f"data role modules with no planned type: {unmapped}"
-    assert {ROLE_MODULE_TYPES[m] for m in modules if m in ROLE_MODULE_TYPES} <= types
+    expected = {ROLE_MODULE_TYPES[m] for m in modules if m in ROLE_MODULE_TYPES}
+    if not int(role_vars["data_rds_monitoring_interval"]):  # rds.yml keeps the role only when on
+        expected.discard("AWS::IAM::Role")
+    assert expected <= types
     # The same lists the role's tasks iterate.
     prefix = role_vars["data_secret_prefix"]
     secrets = generated_secrets(prefix) + connection_secrets(prefix)
@@ -108,9 +114,10 @@ def test_every_resource_the_role_creates_is_planned(role_vars):
     )
     assert of_type(resources, "AWS::Logs::LogGroup") == []  # the compute role creates the services' groups
     assert len(of_type(resources, "AWS::EFS::MountTarget")) == len(role_vars["network_availability_zones"])
-    bucket_loop = yaml.safe_load((ROOT / "roles/data/tasks/s3.yml").read_text())[0]["loop"]
-    assert len(of_type(resources, "AWS::S3::Bucket")) == len(bucket_loop) == 2
-    assert len(of_type(resources, "AWS::S3::BucketPolicy")) == 2
+    bucket_tasks = yaml.safe_load((ROOT / "roles/data/tasks/s3.yml").read_text())
+    created = 1 + len(bucket_tasks[1]["loop"])  # the access-log bucket, then the DAGs and logs buckets
+    assert len(of_type(resources, "AWS::S3::Bucket")) == created == 3
+    assert len(of_type(resources, "AWS::S3::BucketPolicy")) == 3
     for rtype in (
         "AWS::RDS::DBInstance",
         "AWS::RDS::DBSubnetGroup",
@@ -162,6 +169,33 @@ def test_properties_are_what_the_role_sends(role_vars):
     }
     for purpose in ("dags", "logs"):
         assert policies[plan_model.bucket_id(purpose)] == bucket_tls_policy(v[f"data_{purpose}_bucket_name"])
+    # Issue 16: every bucket versioned with its lifecycle rule; DAGs and logs log to the SSE-S3 bucket.
+    access = plan_model.bucket_id(plan_data.ACCESS_LOGS)
+    assert policies[access] == s3_access_log_bucket_policy(
+        v["data_access_logs_bucket_name"], account, [v["data_dags_bucket_name"], v["data_logs_bucket_name"]]
+    )
+    buckets = {b["id"]: b["properties"] for b in of_type(resources, "AWS::S3::Bucket")}
+    for bucket_id, bucket in buckets.items():
+        assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+        (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+        assert rule["AbortIncompleteMultipartUpload"] == {
+            "DaysAfterInitiation": int(v["data_s3_abort_incomplete_multipart_days"])
+        }
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
+        sse = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+            "ServerSideEncryptionByDefault"
+        ]
+        if bucket_id == access:
+            assert sse == {"SSEAlgorithm": "AES256"} and "LoggingConfiguration" not in bucket
+        else:
+            assert sse["SSEAlgorithm"] == "aws:kms"
+            assert bucket["LoggingConfiguration"]["DestinationBucketName"] == plan_model.ref(access)
+    assert buckets[plan_model.bucket_id("logs")]["LifecycleConfiguration"]["Rules"][0][
+        "ExpirationInDays"
+    ] == int(v["data_logs_expiration_days"])
+    interval = int(v["data_rds_monitoring_interval"])
+    assert db["MonitoringInterval"] == interval
+    assert ("MonitoringRoleArn" in db) is (interval > 0)
     # Nothing secret: no secret carries a value, only dynamic references name the two that are passed.
     text = json.dumps(resources)
     assert "SecretString" not in text and "GenerateSecretString" not in text
@@ -173,8 +207,10 @@ def test_policies_are_the_documents_in_the_plan(role_vars):
     in_plan = [one(resources, "AWS::EFS::FileSystem")["FileSystemPolicy"]] + [
         r["properties"]["PolicyDocument"] for r in of_type(resources, "AWS::S3::BucketPolicy")
     ]
-    assert documents == in_plan
-    assert {p["kind"] for p in plan_data.data_policies(role_vars)} == {"resource"}
+    roles = [r["properties"]["AssumeRolePolicyDocument"] for r in of_type(resources, "AWS::IAM::Role")]
+    assert documents == in_plan + roles
+    kinds = {p["kind"] for p in plan_data.data_policies(role_vars)}
+    assert kinds == ({"resource", "trust"} if roles else {"resource"})
 
 
 def test_terraform_plan_is_well_formed(role_vars):
@@ -199,6 +235,10 @@ def test_terraform_plan_is_well_formed(role_vars):
         "aws_s3_bucket_public_access_block.BucketDagsPublicAccessBlock",
         "aws_s3_bucket_policy.BucketDagsPolicy",
         "aws_s3_bucket_lifecycle_configuration.BucketLogsLifecycle",
+        "aws_s3_bucket_lifecycle_configuration.BucketDagsLifecycle",
+        "aws_s3_bucket_logging.BucketDagsLogging",
+        "aws_s3_bucket_versioning.BucketLogsVersioning",
+        "aws_s3_bucket.BucketS3AccessLogs",
     ):
         assert address in addresses
     assert "aws_efs_file_system_policy.EfsFileSystemPolicy" in addresses
