@@ -1,6 +1,7 @@
 # The compute layer keeps its promises: least-privilege IAM, secrets only through `secrets`,
 # the JWT secret only where allowed, read-only DAG mounts for Airflow, an internal ALB with
-# TLS 1.3 and OIDC, the Airflow 3 health path, and a Task Execution API path without OIDC.
+# TLS 1.3 and OIDC, the Airflow 3 health path, and a Task Execution API path without OIDC; the
+# target group forwards and health-checks over HTTPS (the api-server serves TLS).
 package airflow.audit
 
 import rego.v1
@@ -198,6 +199,32 @@ deny contains msg if {
 	not resource.change.after.missing
 	resource.change.after.health_check_path != "/api/v2/monitor/health"
 	msg := sprintf("Target group health path %s is not /api/v2/monitor/health: %s", [resource.change.after.health_check_path, resource.address])
+}
+
+# The target group's health-check protocol: the audit's flat field (airflow_audit), or the Terraform
+# plan's health_check block (the gate's rendering).
+target_group_health_protocol(after) := after.health_check_protocol if {
+	"health_check_protocol" in object.keys(after)
+} else := after.health_check[0].protocol if {
+	count(object.get(after, "health_check", [])) > 0
+} else := "unset"
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_target_group"
+	not resource.change.after.missing
+	protocol := object.get(resource.change.after, "protocol", "unset")
+	protocol != "HTTPS"
+	msg := sprintf("Target group forwards over %s, not HTTPS (the api-server serves TLS): %s", [protocol, resource.address])
+}
+
+deny contains msg if {
+	some resource in compute_items
+	resource.type == "aws_lb_target_group"
+	not resource.change.after.missing
+	protocol := target_group_health_protocol(resource.change.after)
+	protocol != "HTTPS"
+	msg := sprintf("Target group health check over %s, not HTTPS: %s", [protocol, resource.address])
 }
 
 # Each execution role reads exactly the secrets its task definition names (issue 16): no more (a

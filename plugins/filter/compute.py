@@ -57,6 +57,7 @@ ROW_KEYS = {
     "capacity_provider": "FARGATE",
     "environment": {},
     "port": None,
+    "tls": False,
     "load_balancer": False,
     "login": False,
     "task_logs": "none",
@@ -90,6 +91,15 @@ STATSD_ENVIRONMENT = {
     "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
 }
 DAGS_PATH = "/opt/airflow/dags"
+# A row with `tls`: the container starts through airflow_ecs_image.serve_tls, which writes a new key
+# and self-signed certificate here (the task's own file system) and then runs `airflow <command>`;
+# Airflow's api-server reads the same variables ([api] ssl_cert / ssl_key) and serves HTTPS. /tmp is
+# the task's own, new with each container (issue 16's read-only root needs a task volume there).
+TLS_ENTRYPOINT = ["python", "-m", "airflow_ecs_image.serve_tls"]
+TLS_ENVIRONMENT = {
+    "AIRFLOW__API__SSL_CERT": "/tmp/airflow-tls/api-server.pem",  # noqa: S108 - the task's own /tmp
+    "AIRFLOW__API__SSL_KEY": "/tmp/airflow-tls/api-server.key",  # noqa: S108 - the task's own /tmp
+}
 
 
 def image_problem(variable: str, image: str) -> str | None:
@@ -234,6 +244,12 @@ def _row_problems(name: str, row: dict, raw: dict) -> list[str]:
         problems.append(f"{where}.task_logs={row.get('task_logs')!r} must be one of {', '.join(TASK_LOGS)}")
     if row.get("load_balancer") and not row.get("port"):
         problems.append(f"{where}: load_balancer needs the container's port")
+    if row.get("load_balancer") and not row.get("tls"):
+        problems.append(
+            f"{where}: load_balancer needs tls: true (the ALB's target group and health check speak HTTPS)"
+        )
+    if row.get("tls") and not row.get("port"):
+        problems.append(f"{where}: tls serves the container's port over HTTPS: set port")
     if row.get("queue_depth") and not row.get("metrics"):
         problems.append(f"{where}: queue_depth is published by the metrics container: set metrics: true")
     queues = row.get("queues")
@@ -711,8 +727,8 @@ def _command(row: dict) -> list[str]:
 
 def airflow_task_definition(service: str, ctx: dict) -> dict:
     """The task definition (pathwai.airflow_ecs.ecs_task_definition options) of one Airflow service,
-    from its row alone: image, size, command, health check, port, secrets, login settings,
-    worker concurrency, metrics container, log group."""
+    from its row alone: image, size, command, health check, port (HTTPS with ``tls``), secrets,
+    login settings, worker concurrency, metrics container, log group."""
     row = ctx["services"][service]
     env = dict(ctx["airflow_environment"])
     env.update(row.get("environment") or {})
@@ -722,6 +738,8 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
         env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = row.get("concurrency", 16)
     if row.get("metrics"):
         env.update(STATSD_ENVIRONMENT)
+    if row.get("tls"):
+        env.update(TLS_ENVIRONMENT)
     container = {
         "name": service,
         "image": row["image"],
@@ -735,6 +753,8 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": int(row.get("stop_timeout", 30)),
     }
+    if row.get("tls"):
+        container["entryPoint"] = list(TLS_ENTRYPOINT)
     if row.get("port"):
         container["portMappings"] = [{"containerPort": int(row["port"]), "protocol": "tcp"}]
     containers = [container]

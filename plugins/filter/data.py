@@ -463,14 +463,23 @@ def generated_secrets(prefix: str) -> list[dict]:
     return out
 
 
-def connection_secrets(prefix: str) -> list[dict]:
+# The RDS CA bundle in the Airflow image (files/images/airflow/Dockerfile, pinned by checksum): the
+# database connections verify the server certificate against it and its host name (verify-full).
+RDS_CA_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem"
+
+
+def connection_secrets(prefix: str, ca_bundle: str = RDS_CA_BUNDLE) -> list[dict]:
     """The secrets managed_secret composes from the generated ones and the endpoints.
 
+    The database URLs verify the server (``sslmode=verify-full``: the certificate against
+    ``ca_bundle``, the RDS CA bundle in the image, and the endpoint's host name); the broker URL
+    verifies ElastiCache's certificate against the image's CA store (``ssl_cert_reqs=required``).
     ``${value:...}`` and ``${secret:...}`` are filled inside the module (module_utils/managed_secret.py)."""
     password = f"{prefix}/db_master_password"
     token = f"{prefix}/redis_auth_token"
     db_auth = f"${{value:db_user|url}}:${{secret:{password}|url}}"
-    db_location = "${value:db_host}:${value:db_port}/${value:db_name|url}?sslmode=require"
+    verified = f"sslmode=verify-full&sslrootcert={ca_bundle}"
+    db_location = f"${{value:db_host}}:${{value:db_port}}/${{value:db_name|url}}?{verified}"
     redis_location = "${value:redis_host}:${value:redis_port}/0?ssl_cert_reqs=required"
     return [
         {

@@ -175,6 +175,8 @@ def alb_resources(elbv2, alb_name: str, target_group_name: str) -> list[dict]:
                 {
                     "name": target_group_name,
                     "arn": group["TargetGroupArn"],
+                    "protocol": group.get("Protocol"),
+                    "health_check_protocol": group.get("HealthCheckProtocol"),
                     "health_check_path": group.get("HealthCheckPath"),
                     "target_type": group.get("TargetType"),
                 },

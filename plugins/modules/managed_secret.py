@@ -108,7 +108,7 @@ EXAMPLES = r"""
     name: airflow/prod/sql_alchemy_conn
     kms_key_id: alias/airflow-prod-secrets
     template: >-
-      postgresql+psycopg2://${secret:airflow/prod/db#username|url}:${secret:airflow/prod/db#password|url}@${value:host}:5432/airflow?sslmode=require
+      postgresql+psycopg2://${secret:airflow/prod/db#username|url}:${secret:airflow/prod/db#password|url}@${value:host}:5432/airflow?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem
     values:
       host: airflow-prod-db.abc.us-east-1.rds.amazonaws.com
 """

@@ -7,10 +7,15 @@ changes them:
 
 - endpoint host names inside the secrets (RDS, ElastiCache) -> 127.0.0.1 and the ports of the
   local PostgreSQL (TLS) and Redis (TLS + AUTH), which use the password / AUTH token of the
-  secrets;
+  secrets; the database URLs' ``sslrootcert`` (the image's RDS CA bundle) -> the proof's CA, which
+  signed PostgreSQL's certificate for 127.0.0.1 (``sslmode=verify-full`` stays);
 - ``AIRFLOW__CORE__EXECUTION_API_SERVER_URL``: the ALB's ``https://<domain>:8443/execution/`` ->
-  the api-server directly, ``http://127.0.0.1:8080/execution/``;
-- paths: ``/opt/airflow/dags`` (EFS) -> a local folder, ``AIRFLOW_HOME`` local, the FAB config
+  the api-server directly, ``https://127.0.0.1:8080/execution/`` (TLS only: the api-server serves
+  its per-task certificate), and ``AIRFLOW__API__SSL_CERT`` added for the containers that call it,
+  pointing at that certificate (the Task SDK's client trusts certifi's CAs plus ``[api] ssl_cert``;
+  on AWS they verify the ALB's certificate instead);
+- paths: ``/opt/airflow/dags`` (EFS) -> a local folder, ``/tmp/...`` (the api-server's key and
+  certificate among them) -> the run's home folder, ``AIRFLOW_HOME`` local, the FAB config
   file -> the repository's ``webserver_config.py``;
 - added: ``AWS_ENDPOINT_URL`` (the emulator, so remote task logs really go to the emulated S3
   logs bucket) with dummy credentials (the task role), ``SSL_CERT_FILE`` (the local CA, as
@@ -34,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -285,8 +290,9 @@ def _pairs(items: list[dict], key: str = "value") -> dict[str, str]:
     return {item["name"]: item[key] for item in items or []}
 
 
-def rewrite_endpoint(url: str, ports: dict[str, int]) -> str:
-    """A postgresql/redis URL with its host:port replaced by 127.0.0.1:<local port>."""
+def rewrite_endpoint(url: str, ports: dict[str, int], ca_file: Path | None = None) -> str:
+    """A postgresql/redis URL with its host:port replaced by 127.0.0.1:<local port> and its
+    ``sslrootcert`` (if any) by ``ca_file``."""
     parts = urlsplit(url)
     scheme = parts.scheme.removeprefix("db+").split("+")[0]  # postgresql+psycopg2, db+postgresql, rediss
     kind = "postgresql" if scheme.startswith("postgres") else "redis" if scheme.startswith("redis") else None
@@ -294,7 +300,22 @@ def rewrite_endpoint(url: str, ports: dict[str, int]) -> str:
         return url
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@127.0.0.1:{ports[kind]}" if userinfo else f"127.0.0.1:{ports[kind]}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    query = parts.query
+    if ca_file is not None and "sslrootcert=" in query:
+        pairs = [(k, str(ca_file) if k == "sslrootcert" else v) for k, v in parse_qsl(query)]
+        query = urlencode(pairs, safe="/")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def certifi_bundle() -> str:
+    """The public CAs (certifi) alone: what a client trusts without the proof's or the api-server's."""
+    import certifi
+
+    return certifi.where()
+
+
+def query_value(url: str, name: str) -> str | None:
+    return dict(parse_qsl(urlsplit(url).query)).get(name)
 
 
 @dataclass
@@ -306,6 +327,15 @@ class Local:
     home: Path
     ca_file: Path
     ports: dict[str, int]
+    api_cert: Path | None = None  # the api-server's per-task certificate (its AIRFLOW__API__SSL_CERT)
+
+    def path(self, value: str) -> str:
+        """A container path as the local run has it (``/tmp/...`` -> the home folder, DAGs -> local)."""
+        if value == DAGS_PATH or value.startswith(DAGS_PATH + "/"):
+            return str(self.dags) + value[len(DAGS_PATH) :]
+        if value.startswith("/tmp/"):  # e.g. the DAG sync health file: one per run, not shared
+            return str(self.home / value[len("/tmp/") :])
+        return value
 
 
 def container_env(
@@ -318,15 +348,17 @@ def container_env(
     for name, arn in _pairs(container.get("secrets"), "valueFrom").items():
         env[name] = secret_values[arn]
     deployed = dict(env)
+    roots = {}
     for name, value in list(env.items()):
         if "://" in value and (name.endswith(("_CONN", "_URL", "_BACKEND")) or "SQL_ALCHEMY" in name):
-            env[name] = rewrite_endpoint(value, local.ports)
-        if value == DAGS_PATH or value.startswith(DAGS_PATH + "/"):
-            env[name] = str(local.dags) + value[len(DAGS_PATH) :]
-        if value.startswith("/tmp/"):  # e.g. the DAG sync health file: one per run, not shared
-            env[name] = str(local.home / value[len("/tmp/") :])
+            env[name] = rewrite_endpoint(value, local.ports, local.ca_file)
+            if query_value(value, "sslrootcert"):
+                roots[query_value(value, "sslrootcert")] = query_value(env[name], "sslrootcert")
+        env[name] = local.path(env[name])
     if "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" in env:
-        env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{API_PORT}/execution/"
+        env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"https://127.0.0.1:{API_PORT}/execution/"
+        if local.api_cert is not None and "AIRFLOW__API__SSL_CERT" not in env:
+            env["AIRFLOW__API__SSL_CERT"] = str(local.api_cert)
     if env.get("AIRFLOW__FAB__CONFIG_FILE") == f"{IMAGE_HOME}/webserver_config.py":
         env["AIRFLOW__FAB__CONFIG_FILE"] = str(IMAGE_DIR / "airflow_ecs_image" / "webserver_config.py")
     env["AIRFLOW_HOME"] = str(local.home)
@@ -341,6 +373,8 @@ def container_env(
         LANG="C.UTF-8",
     )
     changes = {k: (deployed.get(k), v) for k, v in env.items() if deployed.get(k) != v}
+    for before, after in roots.items():
+        changes["sslrootcert (in the database URLs)"] = (before, after)
     return env, changes
 
 

@@ -1,13 +1,16 @@
 """Issue 7: the task definitions site.yml registers run real Airflow 3.1 (``make e2e``).
 
 site.yml against a fresh emulator; the registered task definitions and secrets are read back;
-real PostgreSQL (TLS) and Redis (TLS + AUTH) stand in for RDS and ElastiCache with the
-password and token of the secrets; db-migrate, then every container runs as a local process
-with its command, environment and secrets (changes: tests/e2e/stack.py, listed in the report)
-until its own health check passes. Then DAGs go to the emulated S3 and are timed until the REST
-API (logged in from ALB headers) lists them; one runs on the Celery worker, one defers to the
-triggerer, one is routed to a second Celery queue and runs on the second worker pool. Report:
-e2e-report.json (repository root) and a printed table.
+real PostgreSQL (TLS, reached with ``sslmode=verify-full`` against the proof's CA) and Redis (TLS +
+AUTH) stand in for RDS and ElastiCache with the password and token of the secrets; db-migrate, then
+every container runs as a local process with its entry point, command, environment and secrets
+(changes: tests/e2e/stack.py, listed in the report) until its own health check passes. The
+api-server serves HTTPS only, with the key and certificate its entry point made at start; the REST
+client, the health check and the Celery tasks' Task Execution API calls verify that certificate.
+Then DAGs go to the emulated S3 and are timed until the REST API (logged in from ALB headers) lists
+them; one runs on the Celery worker, one defers to the triggerer, one is routed to a second Celery
+queue and runs on the second worker pool. Report: e2e-report.json (repository root) and a printed
+table.
 
 The services are those of the deployed cluster (the compute table's rows and the DAG sync). Each
 Celery worker pool runs in a UTS namespace of its own (its own host name, as each Fargate task
@@ -20,6 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
+import ssl
 import statistics
 import sys
 import threading
@@ -189,6 +194,13 @@ def _boot(deployed, report, base, procs):
         ca_file=tls["ca"],
         ports={"postgresql": pg_port, "redis": redis_port},
     )
+    # The api-server's certificate, made by its entry point at start (the deployed definition says where).
+    api_container = _container(defs["api-server"])
+    api_cert = {e["name"]: e["value"] for e in api_container.get("environment", [])}.get(
+        "AIRFLOW__API__SSL_CERT"
+    )
+    assert api_cert and api_container.get("entryPoint"), "the deployed api-server does not serve TLS"
+    local.api_cert = stack.Path(local.path(api_cert))
     local.dags.mkdir()
     local.home.mkdir()
     changed: dict = {}
@@ -226,8 +238,9 @@ def _boot(deployed, report, base, procs):
     for service in services:
         container = _container(defs[service])
         envs[service] = env_of(service)
+        entry = container.get("entryPoint") or ["airflow"]  # the image's ENTRYPOINT unless the definition's
         argv = stack.local_argv(
-            ["airflow", *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
+            [*entry, *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
         )
         if service in pools:
             if list(pools).index(service) > 0:
@@ -239,6 +252,13 @@ def _boot(deployed, report, base, procs):
                 envs[service]["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = port
             argv = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', f"{service}-task", *argv]
         started[service] = procs.start(service, argv, envs[service], cwd=local.home)
+        if service == "api-server":  # the others trust its certificate: it must exist before they start
+            stack.wait_for(
+                lambda: local.api_cert.exists() or not started["api-server"].alive(),
+                60,
+                "the api-server's certificate",
+            )
+            assert started["api-server"].alive(), started["api-server"].tail()
         report["components"][service] = {
             "task_memory_mib": int(defs[service]["memory"]),
             "command": argv,
@@ -272,7 +292,7 @@ def _boot(deployed, report, base, procs):
 
     sampler = _Sampler({s: started[s].popen.pid for s in services})
     sampler.start()
-    return {"procs": started, "local": local, "envs": envs, "sampler": sampler, "defs": defs}
+    return {"procs": started, "local": local, "envs": envs, "sampler": sampler, "defs": defs, "tls": tls}
 
 
 class _Sampler(threading.Thread):
@@ -307,7 +327,8 @@ def _api(running) -> requests.Session:
     if env.get("AIRFLOW_ECS_AUTH_ALB_ARN"):
         header["signer"] = env["AIRFLOW_ECS_AUTH_ALB_ARN"]
     claims = {"sub": "e2e-admin", "email": ADMIN, "name": "E2E Admin"}
-    base = f"http://127.0.0.1:{stack.API_PORT}"
+    base = f"https://127.0.0.1:{stack.API_PORT}"
+    cert = str(running["local"].api_cert)  # the api-server's own, made at its start
     answer = requests.get(
         f"{base}/auth/login/?next={base}/",
         headers={
@@ -316,11 +337,16 @@ def _api(running) -> requests.Session:
         },
         allow_redirects=False,
         timeout=30,
+        verify=cert,
     )
     assert answer.status_code == 302, (answer.status_code, answer.text[:500])
     token = answer.cookies.get("_token")
     assert token, f"no _token cookie: {answer.headers}"
     session = requests.Session()
+    # REQUESTS_CA_BUNDLE in the environment would win over session.verify (requests reads it for
+    # every request that names no `verify`): the session trusts the api-server's certificate only.
+    session.trust_env = False
+    session.verify = cert
     session.headers["Authorization"] = f"Bearer {token}"
     session.base = base  # type: ignore[attr-defined]
     return session
@@ -442,6 +468,72 @@ def _remote_log(deployed, running, dag_id: str, run_id: str, name: str, text: st
         return stack.wait_for(written, 60, f"{text!r} in s3://{bucket}/{key}{name}", every=1)
     except AssertionError as exc:
         raise AssertionError(f"{exc}; found {sorted(found)}") from None
+
+
+def test_the_api_server_speaks_only_tls_with_its_own_certificate(running, report):
+    """The api-server's port refuses plain HTTP and certificates it does not know, and answers HTTPS
+    verified against the certificate made at its start; the Task Execution API URL every caller
+    uses is https (the Celery task test below runs through it)."""
+    cert = str(running["local"].api_cert)
+    health = f"127.0.0.1:{stack.API_PORT}/api/v2/monitor/health"
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"http://{health}", timeout=10)
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(f"https://{health}", timeout=10, verify=stack.certifi_bundle())
+    assert requests.get(f"https://{health}", timeout=10, verify=cert).status_code == 200
+    context = ssl.create_default_context(cafile=cert)
+    with (
+        socket.create_connection(("127.0.0.1", stack.API_PORT), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        report["api_server_tls"] = {"version": tls.version(), "cipher": tls.cipher()[0]}
+    assert report["api_server_tls"]["version"] in ("TLSv1.2", "TLSv1.3"), report["api_server_tls"]
+    callers = {
+        s: env for s, env in running["envs"].items() if "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" in env
+    }
+    assert {"worker", "triggerer"} <= set(callers), sorted(callers)
+    for service, env in callers.items():
+        assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].startswith("https://"), service
+        assert env["AIRFLOW__API__SSL_CERT"] == cert, service
+
+
+VERIFY_DB = """
+import os, sys
+import psycopg2
+try:
+    psycopg2.connect(os.environ["E2E_DB_URL"]).close()
+except psycopg2.OperationalError as exc:
+    print(" ".join(str(exc).split())[:400])
+    sys.exit(1)
+print("connected")
+"""
+
+
+def test_airflow_reaches_postgresql_with_verify_full_against_the_proofs_ca(running, tmp_path):
+    """Airflow's database URL (as deployed: sslmode=verify-full; sslrootcert -> the proof's CA) connects;
+    the same URL with another CA, or naming a host the certificate does not cover, is refused."""
+    url = running["envs"]["scheduler"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+    assert stack.query_value(url, "sslmode") == "verify-full"
+    assert stack.query_value(url, "sslrootcert") == str(running["tls"]["ca"])
+    other_ca = stack.make_tls(tmp_path / "other")["ca"]
+
+    def connect(candidate: str) -> tuple[int, str]:
+        done = stack.subprocess.run(
+            [str(stack.E2E_BIN / "python"), "-c", VERIFY_DB],
+            env={"E2E_DB_URL": candidate, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return done.returncode, (done.stdout + done.stderr).strip()[-400:]
+
+    assert connect(url) == (0, "connected")
+    code, said = connect(url.replace(str(running["tls"]["ca"]), str(other_ca)))
+    assert code == 1 and "certificate verify failed" in said, said
+    # The same server under a name its certificate does not carry (hostaddr: no DNS look-up).
+    renamed = url.replace("@127.0.0.1:", "@db.invalid:").replace("?", "?hostaddr=127.0.0.1&", 1)
+    code, said = connect(renamed)
+    assert code == 1 and "does not match host name" in said, said
 
 
 def test_a_task_runs_on_the_celery_worker(deployed, running, api, report):

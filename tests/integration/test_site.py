@@ -84,7 +84,9 @@ def test_every_secret_is_kept_across_reruns(stack, rerun):
     assert values["airflow/local/celery_broker_url"].startswith("rediss://:")
     assert values["airflow/local/celery_broker_url"].endswith(":6379/0?ssl_cert_reqs=required")
     assert values["airflow/local/sql_alchemy_conn"].startswith("postgresql+psycopg2://airflow:")
-    assert values["airflow/local/sql_alchemy_conn"].endswith("?sslmode=require")
+    verified = "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem"  # the image's RDS CA
+    assert values["airflow/local/sql_alchemy_conn"].endswith(verified)
+    assert values["airflow/local/celery_result_backend"].endswith(verified)
     assert values["airflow/local/celery_result_backend"].startswith("db+postgresql://airflow:")
     assert json.loads(values["airflow/local/db"])["password"] == values["airflow/local/db_master_password"]
 

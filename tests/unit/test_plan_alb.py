@@ -45,6 +45,8 @@ def test_alb_layer_has_what_the_role_creates(env):
     assert len(lb["Subnets"]) == len(v["network_availability_zones"])
     tg = ids[TARGET_GROUP_ID]["properties"]
     assert tg["HealthCheckPath"] == v["alb_health_check_path"] and tg["TargetType"] == "ip"
+    # The api-server serves TLS (its row's `tls`): the ALB forwards and health-checks over HTTPS.
+    assert (tg["Protocol"], tg["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -79,6 +81,7 @@ def test_alb_layer_renders_for_terraform(env):
         assert "client_secret" not in json.dumps(action)
     tg = after[f"aws_lb_target_group.{TARGET_GROUP_ID}"]
     assert tg["health_check"][0]["path"] == v["alb_health_check_path"]
+    assert tg["protocol"] == "HTTPS" and tg["health_check"][0]["protocol"] == "HTTPS"
 
 
 def test_terraform_converters_take_what_a_live_account_leaves_out():

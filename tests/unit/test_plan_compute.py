@@ -74,6 +74,13 @@ def test_properties_are_what_the_role_sends(env):
     # The Airflow secrets are references, never values in the environment.
     assert not {e["Name"] for e in main["Environment"]} & set(cf.SECRET_VARIABLES.values())
 
+    # The api-server serves HTTPS: its key and certificate are made at start (serve_tls), not shipped.
+    api_task = planned[pm.task_definition_id("api-server")]["properties"]["ContainerDefinitions"][0]
+    assert api_task["EntryPoint"] == cf.TLS_ENTRYPOINT and api_task["Command"] == ["api-server"]
+    api_env = {e["Name"]: e["Value"] for e in api_task["Environment"]}
+    assert {k: api_env[k] for k in cf.TLS_ENVIRONMENT} == cf.TLS_ENVIRONMENT
+    assert "EntryPoint" not in main
+    assert "AIRFLOW__API__SSL_CERT" not in {e["Name"] for e in main["Environment"]}
     api = planned[pm.service_id("api-server")]["properties"]
     assert api["DesiredCount"] == int(table["api-server"]["desired_count"])
     assert api["LoadBalancers"] == [

@@ -130,6 +130,8 @@ def test_the_gate_sees_the_pool():
         ({"secrets": ["db_master_password"]}, "names unknown secrets ['db_master_password']"),
         ({"colour": "blue"}, "has unknown keys ['colour']"),
         ({"load_balancer": True}, "only one row may sit behind the ALB's target group"),
+        ({"load_balancer": True, "port": 8080}, "load_balancer needs tls: true (the ALB's target group"),
+        ({"tls": True}, "compute_services.worker-gpu: tls serves the container's port over HTTPS: set port"),
     ],
 )
 def test_a_wrong_pool_row_is_refused_before_any_aws_call(row, expected):

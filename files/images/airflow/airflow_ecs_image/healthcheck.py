@@ -4,7 +4,10 @@ Exit 0 when healthy, 1 otherwise with a one-line reason on stderr. Standard libr
 the HTTP checks do not import Airflow (a health check runs every 30 s in every container).
 
 ==============  ==========================================================================
-api-server      GET http://localhost:8080/api/v2/monitor/health -> 200
+api-server      GET http://localhost:8080/api/v2/monitor/health -> 200; with
+                ``AIRFLOW__API__SSL_CERT`` set (the api-server serves TLS,
+                ``airflow_ecs_image.serve_tls``): https://, the certificate verified
+                against that file and the host name ``localhost``
 scheduler       GET http://localhost:8974/health -> 200 (needs
                 ``AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True``; port from
                 ``AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT``)
@@ -22,13 +25,15 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-API_SERVER_URL = "http://localhost:8080/api/v2/monitor/health"
+API_SERVER_PATH = "localhost:8080/api/v2/monitor/health"
+API_SERVER_URL = f"http://{API_SERVER_PATH}"
 SCHEDULER_PORT = 8974
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
 DEFAULT_TIMEOUT = 20.0
@@ -53,11 +58,18 @@ def one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def http_check(url: str, timeout: float) -> str:
-    if not url.startswith("http://localhost:"):
+def http_check(url: str, timeout: float, cafile: str | None = None) -> str:
+    """GET ``url`` (http or https on localhost); https verifies the server against ``cafile``."""
+    if not url.startswith(("http://localhost:", "https://localhost:")):
         raise Unhealthy(f"refusing to probe {url}")
+    context = None
+    if url.startswith("https://"):
+        try:
+            context = ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise Unhealthy(f"cannot read the certificate {cafile}: {exc}") from exc
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed local URL
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310
             status = response.status
             body = response.read(2000)
     except urllib.error.HTTPError as exc:
@@ -81,6 +93,12 @@ def command_check(argv: Sequence[str], timeout: float) -> None:
     if done.returncode != 0:
         reason = one_line(done.stderr) or one_line(done.stdout) or "no output"
         raise Unhealthy(f"{' '.join(argv)} exited {done.returncode}: {reason}")
+
+
+def api_server_probe(environ) -> tuple[str, str | None]:
+    """The api-server health URL and the certificate to verify it with (None: plain HTTP)."""
+    cert = (environ.get("AIRFLOW__API__SSL_CERT") or "").strip()
+    return (f"https://{API_SERVER_PATH}", cert) if cert else (API_SERVER_URL, None)
 
 
 def scheduler_url(environ) -> str:
@@ -109,7 +127,8 @@ def check(component: str, environ=None) -> None:
     env = os.environ if environ is None else environ
     timeout = _timeout(env)
     if component == "api-server":
-        http_check(API_SERVER_URL, timeout)
+        url, cafile = api_server_probe(env)
+        http_check(url, timeout, cafile)
     elif component == "scheduler":
         http_check(scheduler_url(env), timeout)
     elif component in ("dag-processor", "triggerer", "worker"):
