@@ -336,8 +336,13 @@ def _secrets(live: Live) -> None:
 
 def _log_groups(live: Live) -> None:
     logs = live.client("logs")
-    prefix = f"/ecs/{live.prefix}-"
-    for group in live_reads.log_groups(logs, prefix):
+    # The services' groups (/ecs/<prefix>-...) and the network role's flow-log group (/vpc/<prefix>-...).
+    groups = [
+        g
+        for prefix in (f"/ecs/{live.prefix}-", f"/vpc/{live.prefix}-")
+        for g in live_reads.log_groups(logs, prefix)
+    ]
+    for group in groups:
         arn = group.get("logGroupArn") or group.get("arn", "").removesuffix(":*")
         found = logs.list_tags_for_resource(resourceArn=arn, aws_retry=True).get("tags", {}) if arn else {}
         props = {
@@ -347,7 +352,7 @@ def _log_groups(live: Live) -> None:
             "Tags": tags(found),
         }
         component = tag(tags(found), "airflow:component") or short(
-            group["logGroupName"][len("/ecs/") :], live.prefix
+            group["logGroupName"].split("/", 2)[-1], live.prefix
         )
         logical = live.add("AWS::Logs::LogGroup", log_group_id(component), props, None, group.get("arn"))
         if arn:

@@ -23,6 +23,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_live_base
     tags,
 )
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
+    FLOW_LOG_ID,
     VPC_ID,
     logical_id,
     route_id,
@@ -280,7 +281,9 @@ def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
             "MaxAggregationInterval": flow.get("MaxAggregationInterval"),
             "Tags": tags(flow.get("Tags")),
         }
-        live.add("AWS::EC2::FlowLog", logical_id("flow log", flow["FlowLogId"]), props, flow["FlowLogId"])
+        ours = tag(flow.get("Tags"), "airflow:component") == "flow-logs"
+        logical = FLOW_LOG_ID if ours else logical_id("flow log", flow["FlowLogId"])
+        live.add("AWS::EC2::FlowLog", logical, props, flow["FlowLogId"])
 
 
 # ---- Terraform (hashicorp/aws v5) for what only a live account holds: the plan never has a NAT

@@ -112,6 +112,10 @@ def task_definition_id(family: str) -> str:
     return logical_id("taskdef", family)
 
 
+# The network role's flow log of the VPC.
+FLOW_LOG_ID = "VpcFlowLog"
+
+
 def scalable_target_id(service: str) -> str:
     """An autoscaled service's scalable target (``ScalingTargetWorker``)."""
     return logical_id("scaling", "target", service)

@@ -18,6 +18,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.network import (
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.network_layout import TIERS, subnet_plan
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.plan_model import (
+    FLOW_LOG_ID,
     PLAN_ACCOUNT,
     VPC_ID,
     get_att,
@@ -186,7 +187,6 @@ def network_resources(v: dict) -> list[dict]:
 
 FLOW_LOG_GROUP_ID = log_group_id("flow-logs")
 FLOW_LOG_ROLE_ID = role_id("flow-logs")
-FLOW_LOG_ID = "VpcFlowLog"
 
 
 def _flow_log_role(v: dict) -> dict:

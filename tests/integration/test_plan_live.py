@@ -156,7 +156,7 @@ def test_logical_ids_match_the_plan_builders(read):
         if plan_ids != live_ids:
             only_plan, only_live = sorted(plan_ids - live_ids), sorted(live_ids - plan_ids)
             differences.append(f"{rtype}: only planned {only_plan}, only live {only_live}")
-    assert differences == []
+    assert differences == [], "\n".join(differences)
     by_id = {r["id"]: r for r in live}
     for res in planned:
         planned_edges, live_edges = _edges(res), _edges(by_id[res["id"]])
