@@ -48,6 +48,7 @@ PLAYBOOK = """
           - "{{ data_dags_bucket_name }}"
           - "{{ data_logs_bucket_name }}"
           - "{{ data_access_logs_bucket_name }}"
+          - "{{ alb_access_logs_bucket_name }}"
         cluster_name: "{{ compute_cluster_name }}"
         alb_name: "{{ alb_name }}"
         target_group_name: "{{ alb_target_group_name }}"
@@ -107,7 +108,7 @@ def test_logical_ids_are_those_the_inventory_implies(read):
         },
         "AWS::EC2::SecurityGroup": {m.sg_id(name) for name in v["network_security_groups"]},
         "AWS::KMS::Key": {m.key_id(purpose) for purpose in v["kms_keys"]},
-        "AWS::S3::Bucket": {m.bucket_id("dags"), m.bucket_id("logs"), m.bucket_id("s3-access-logs")},
+        "AWS::S3::Bucket": {m.bucket_id(p) for p in ("dags", "logs", "s3-access-logs", "alb-logs")},
         "AWS::Logs::LogGroup": {
             m.log_group_id(short)
             for short in cf.log_groups(
@@ -115,7 +116,8 @@ def test_logical_ids_are_those_the_inventory_implies(read):
                 cf.service_table(v["compute_services_defaults"], v["compute_services"]),
             )
         }
-        | {m.log_group_id("ecs-exec")},  # compute_exec_log_group, tagged airflow:component=ecs-exec
+        | {m.log_group_id("ecs-exec")}  # compute_exec_log_group, tagged airflow:component=ecs-exec
+        | {m.log_group_id("flow-logs")},  # network_flow_logs_log_group_name
         "AWS::ECS::Cluster": {m.CLUSTER_ID},
         "AWS::ElasticLoadBalancingV2::LoadBalancer": {m.ALB_ID},
         "AWS::ElasticLoadBalancingV2::TargetGroup": {m.TARGET_GROUP_ID},
