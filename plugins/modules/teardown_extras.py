@@ -16,8 +16,14 @@ description:
     dashboards.
   - Each listed item is removed when it exists and ignored when it does not, so the task is safe to
     re-run on a half-destroyed environment.
+  - O(unaliased_keys) schedules the deletion of customer-managed keys that carry the tag
+    C(<alias_tag>=<alias>) for one of the given aliases but that no alias points at: what a run
+    stopped between C(CreateKey) and C(CreateAlias) leaves (M(pathwai.airflow_ecs.kms_keys) tags
+    every key with its intended alias in the C(CreateKey) call). Keys already pending deletion are
+    left alone.
   - Supports check mode (reports what would be removed) and diff mode.
-  - Calls used are C(ListAliases), C(DeleteAlias), C(DescribeScalableTargets),
+  - Calls used are C(ListAliases), C(DeleteAlias), C(ListKeys), C(ListResourceTags), C(DescribeKey),
+    C(ScheduleKeyDeletion), C(DescribeScalableTargets),
     C(DeregisterScalableTarget), C(ListDashboards), C(DeleteDashboards) (reads paginated).
 author:
   - pathwai platform engineering
@@ -27,6 +33,21 @@ options:
     type: list
     elements: str
     default: []
+  unaliased_keys:
+    description:
+      - Alias names (C(alias/) is added when missing) whose unaliased, tagged keys are scheduled for
+        deletion (see the description).
+    type: list
+    elements: str
+    default: []
+  alias_tag:
+    description: The tag key that names a key's intended alias (as M(pathwai.airflow_ecs.kms_keys) sets it).
+    type: str
+    default: "airflow:alias"
+  pending_window:
+    description: Days before KMS deletes a key scheduled by O(unaliased_keys) (7-30).
+    type: int
+    default: 30
   scalable_targets:
     description: Application Auto Scaling targets to deregister (AWS deletes their scaling policies too).
     type: list
@@ -65,6 +86,11 @@ EXAMPLES = r"""
         resource_id: service/airflow-dev/airflow-dev-worker
         scalable_dimension: ecs:service:DesiredCount
     dashboards: [airflow-dev]
+
+- name: Schedule the deletion of keys an interrupted run created but never aliased
+  pathwai.airflow_ecs.teardown_extras:
+    unaliased_keys: [alias/airflow-dev-rds, alias/airflow-dev-logs]
+    pending_window: 7
 """
 
 RETURN = r"""
@@ -74,6 +100,7 @@ removed:
   type: dict
   contains:
     kms_aliases: {description: Alias names., type: list, elements: str, returned: always}
+    unaliased_keys: {description: IDs of the keys scheduled for deletion., type: list, elements: str, returned: always}
     scalable_targets: {description: Targets as given., type: list, elements: dict, returned: always}
     dashboards: {description: Dashboard names., type: list, elements: str, returned: always}
 """
@@ -85,6 +112,7 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import 
     retrying_client,
     run_module,
 )
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.kms_keys_api import find_orphans
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.teardown_extras import (
     present_aliases,
     present_dashboards,
@@ -101,6 +129,23 @@ def remove_aliases(module, wanted: list[str]) -> list[str]:
         for name in found:
             client.delete_alias(AliasName=name, aws_retry=True)
     return found
+
+
+def remove_unaliased_keys(module, wanted: list[str]) -> list[str]:
+    if not wanted:
+        return []
+    client = retrying_client(module, "kms")
+    missing = {name if name.startswith("alias/") else f"alias/{name}" for name in wanted}
+    aliased = {a.get("TargetKeyId") for a in paginate(client, "list_aliases").get("Aliases", [])}
+    found = find_orphans(client, missing, aliased, module.params["alias_tag"])
+    metas = [meta for pairs in found.values() for meta, _tags in pairs]
+    keys = sorted(meta["KeyId"] for meta in metas if meta.get("KeyState") != "PendingDeletion")
+    if not module.check_mode:
+        for key in keys:
+            client.schedule_key_deletion(
+                KeyId=key, PendingWindowInDays=module.params["pending_window"], aws_retry=True
+            )
+    return keys
 
 
 def remove_targets(module, wanted: list[dict]) -> list[dict]:
@@ -143,6 +188,9 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             kms_aliases=dict(type="list", elements="str", default=[], no_log=False),
+            unaliased_keys=dict(type="list", elements="str", default=[], no_log=False),
+            alias_tag=dict(type="str", default="airflow:alias", no_log=False),
+            pending_window=dict(type="int", default=30),
             scalable_targets=dict(type="list", elements="dict", options=target, default=[]),
             dashboards=dict(type="list", elements="str", default=[]),
         ),
@@ -152,6 +200,7 @@ def main():
     def work():
         removed = {
             "kms_aliases": remove_aliases(module, module.params["kms_aliases"]),
+            "unaliased_keys": remove_unaliased_keys(module, module.params["unaliased_keys"]),
             "scalable_targets": remove_targets(module, module.params["scalable_targets"]),
             "dashboards": remove_dashboards(module, module.params["dashboards"]),
         }

@@ -10,6 +10,7 @@ from collections import Counter
 import boto3
 
 ORPHAN = None  # the identity of a resource nothing names
+GONE = ("deleted", "deleting")
 
 
 def _client(service: str):
@@ -18,6 +19,10 @@ def _client(service: str):
 
 def _pages(client, operation: str, key: str, **kwargs) -> list:
     return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page[key]]
+
+
+def _field(client, operation: str, key: str, name: str, **kwargs) -> list:
+    return [item[name] for item in _pages(client, operation, key, **kwargs)]
 
 
 def _name(tags: list[dict] | None) -> str | None:
@@ -34,9 +39,12 @@ def _network() -> dict[str, list]:
     tables = _pages(ec2, "describe_route_tables", "RouteTables", Filters=in_vpcs)
     endpoints = _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpcs)
     gateways = ec2.describe_vpn_gateways()["VpnGateways"]
+    flow_logs = ec2.describe_flow_logs()["FlowLogs"]
     return {
         "vpcs": [_name(v.get("Tags")) for v in vpcs],
-        "subnets": [_name(s.get("Tags")) for s in _pages(ec2, "describe_subnets", "Subnets", Filters=in_vpcs)],
+        "subnets": [
+            _name(tags) for tags in _field(ec2, "describe_subnets", "Subnets", "Tags", Filters=in_vpcs)
+        ],
         "route tables": [
             _name(t.get("Tags")) for t in tables if not any(a.get("Main") for a in t.get("Associations", []))
         ],
@@ -45,9 +53,9 @@ def _network() -> dict[str, list]:
             for g in _pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpcs)
             if g["GroupName"] != "default"
         ],
-        "vpc endpoints": [e["ServiceName"] for e in endpoints if e["State"].lower() not in ("deleted", "deleting")],
-        "vpn gateways": [_name(g.get("Tags")) for g in gateways if g["State"] not in ("deleted", "deleting")],
-        "flow logs": [f"{f['ResourceId']} {f.get('LogGroupName')}" for f in ec2.describe_flow_logs()["FlowLogs"]],
+        "vpc endpoints": [e["ServiceName"] for e in endpoints if e["State"].lower() not in GONE],
+        "vpn gateways": [_name(g.get("Tags")) for g in gateways if g["State"] not in GONE],
+        "flow logs": [f"{f['ResourceId']} {f.get('LogGroupName')}" for f in flow_logs],
     }
 
 
@@ -71,15 +79,13 @@ def _data() -> dict[str, list]:
     return {
         "buckets": [b["Name"] for b in _client("s3").list_buckets()["Buckets"]],
         "secrets": [s["Name"] for s in _pages(_client("secretsmanager"), "list_secrets", "SecretList")],
-        "db instances": [d["DBInstanceIdentifier"] for d in _pages(rds, "describe_db_instances", "DBInstances")],
-        "db subnet groups": [g["DBSubnetGroupName"] for g in _pages(rds, "describe_db_subnet_groups", "DBSubnetGroups")],
+        "db instances": _field(rds, "describe_db_instances", "DBInstances", "DBInstanceIdentifier"),
+        "db subnet groups": _field(rds, "describe_db_subnet_groups", "DBSubnetGroups", "DBSubnetGroupName"),
         "replication groups": [
             g["ReplicationGroupId"] for g in _pages(cache, "describe_replication_groups", "ReplicationGroups")
         ],
         "file systems": [_name(f.get("Tags")) for f in systems],
-        "access points": [
-            _name(a.get("Tags")) for a in efs.describe_access_points().get("AccessPoints", [])
-        ],
+        "access points": [_name(a.get("Tags")) for a in efs.describe_access_points().get("AccessPoints", [])],
         "mount targets": [
             f"{f['FileSystemId']} {m['SubnetId']}"
             for f in systems
@@ -97,7 +103,9 @@ def _compute() -> dict[str, list]:
         for listener in _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=b["LoadBalancerArn"])
     ]
     certificates = [c["CertificateArn"] for c in _pages(acm, "list_certificates", "CertificateSummaryList")]
-    clusters = ecs.list_clusters()["clusterArns"]
+    listed = ecs.list_clusters()["clusterArns"]
+    described = ecs.describe_clusters(clusters=listed)["clusters"] if listed else []
+    clusters = [c["clusterName"] for c in described if c["status"] == "ACTIVE"]  # INACTIVE: deleted
     services = []
     for cluster in clusters:
         arns = _pages(ecs, "list_services", "serviceArns", cluster=cluster)
@@ -107,13 +115,13 @@ def _compute() -> dict[str, list]:
     revisions = _pages(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
     return {
         "roles": [r["RoleName"] for r in _pages(_client("iam"), "list_roles", "Roles")],
-        "log groups": [g["logGroupName"] for g in _pages(_client("logs"), "describe_log_groups", "logGroups")],
+        "log groups": _field(_client("logs"), "describe_log_groups", "logGroups", "logGroupName"),
         "certificates": [
             _name(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags")) for arn in certificates
         ],
         "load balancers": [b["LoadBalancerName"] for b in balancers],
         "listeners": [f"{name} {listener['Port']}" for name, listener in listeners],
-        "target groups": [g["TargetGroupName"] for g in _pages(elb, "describe_target_groups", "TargetGroups")],
+        "target groups": _field(elb, "describe_target_groups", "TargetGroups", "TargetGroupName"),
         "clusters": clusters,
         "services": services,
         # One ACTIVE revision per family on a first run: a second is a registration done twice.

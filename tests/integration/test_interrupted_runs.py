@@ -91,7 +91,8 @@ def test_run_was_stopped_at_the_point(interrupted_stack, point):
 
 def test_rerun_converges_without_duplicates_or_orphans(interrupted_stack):
     found = interrupted_stack["inventory"]
-    print(f"\n{stack_inventory.total(found)} resources, interrupted stack built in {interrupted_stack['seconds']} s")
+    seconds = interrupted_stack["seconds"]
+    print(f"\n{stack_inventory.total(found)} resources; interrupted stack built and re-run in {seconds} s")
     assert stack_inventory.problems(found) == {}
     # every kind was built (a kind counted empty would prove nothing)
     assert {kind for kind, counts in found.items() if not counts} == set()
