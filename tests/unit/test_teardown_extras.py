@@ -55,6 +55,7 @@ def test_check_mode_lists_and_writes_nothing(leftovers, module_runner, aws_endpo
     assert result["changed"]
     assert result["removed"] == {
         "kms_aliases": ["alias/airflow-t-rds"],
+        "unaliased_keys": [],
         "scalable_targets": [TARGET],
         "dashboards": ["airflow-t"],
     }
@@ -74,7 +75,37 @@ def test_removes_what_exists_then_nothing(leftovers, module_runner, aws_endpoint
 
     again = module_runner("teardown_extras", ARGS)
     assert not again["changed"]
-    assert again["removed"] == {"kms_aliases": [], "scalable_targets": [], "dashboards": []}
+    assert again["removed"] == {
+        "kms_aliases": [],
+        "unaliased_keys": [],
+        "scalable_targets": [],
+        "dashboards": [],
+    }
+
+
+def test_schedules_only_tagged_keys_no_alias_points_at(aws_endpoint, module_runner):
+    """A run stopped between CreateKey and CreateAlias leaves a key tagged with its intended alias:
+    scheduled for deletion; an aliased key and a key tagged for another alias are left alone."""
+    kms = boto3.client("kms", endpoint_url=aws_endpoint.url)
+
+    def key(alias_tag: str) -> str:
+        tags = [{"TagKey": "airflow:alias", "TagValue": alias_tag}]
+        return kms.create_key(Description="k", Tags=tags)["KeyMetadata"]["KeyId"]
+
+    orphan, aliased, other = (
+        key("alias/airflow-t-logs"),
+        key("alias/airflow-t-rds"),
+        key("alias/someone-else"),
+    )
+    kms.create_alias(AliasName="alias/airflow-t-rds", TargetKeyId=aliased)
+    args = {"unaliased_keys": ["alias/airflow-t-logs", "airflow-t-rds"], "pending_window": 7}
+    assert module_runner("teardown_extras", args, check_mode=True)["removed"]["unaliased_keys"] == [orphan]
+    assert kms.describe_key(KeyId=orphan)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert module_runner("teardown_extras", args)["removed"]["unaliased_keys"] == [orphan]
+    states = {k: kms.describe_key(KeyId=k)["KeyMetadata"]["KeyState"] for k in (orphan, aliased, other)}
+    assert states == {orphan: "PendingDeletion", aliased: "Enabled", other: "Enabled"}
+    again = module_runner("teardown_extras", args)
+    assert not again["changed"] and again["removed"]["unaliased_keys"] == []
 
 
 def test_selection_is_pure():
