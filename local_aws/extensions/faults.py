@@ -2,7 +2,7 @@
 
 Not a gap of moto: what real accounts do to a run. Configured at start from the environment
 (``LOCAL_AWS_THROTTLE_RATE``, ``LOCAL_AWS_THROTTLE_SERVICES``, ``LOCAL_AWS_FAULT_SEED``,
-``LOCAL_AWS_STOP_AFTER_WRITES``, ``LOCAL_AWS_STOP_MODE``) or at runtime through
+``LOCAL_AWS_STOP_AFTER_WRITES``, ``LOCAL_AWS_STOP_MODE``, ``LOCAL_AWS_STOP_ON``) or at runtime through
 ``/_local_aws/faults``: ``PUT`` a JSON config (replaces the config, counters start again),
 ``GET`` the config and counters, ``DELETE`` them and turn faults off.
 
