@@ -17,7 +17,7 @@ description:
   - Each listed item is removed when it exists and ignored when it does not, so the task is safe to
     re-run on a half-destroyed environment.
   - O(unaliased_keys) schedules the deletion of customer-managed keys that carry the tag
-    C(<alias_tag>=<alias>) for one of the given aliases but that no alias points at: what a run
+    C(<alias_tag>=<alias>) for one of the given aliases but that no alias points at, which is what a run
     stopped between C(CreateKey) and C(CreateAlias) leaves (M(pathwai.airflow_ecs.kms_keys) tags
     every key with its intended alias in the C(CreateKey) call). Keys already pending deletion are
     left alone.
