@@ -21,13 +21,19 @@ description:
     stopped between C(CreateKey) and C(CreateAlias) leaves (M(pathwai.airflow_ecs.kms_keys) tags
     every key with its intended alias in the C(CreateKey) call). Keys already pending deletion are
     left alone.
+  - O(cluster_tasks) stops every task still running in that ECS cluster (AWS refuses to delete a
+    cluster with running tasks, for example a one-off task started by a run that was stopped while
+    it ran); nothing happens when the cluster does not exist.
   - Supports check mode (reports what would be removed) and diff mode.
-  - Calls used are C(ListAliases), C(DeleteAlias), C(ListKeys), C(ListResourceTags), C(DescribeKey),
+  - Calls used are C(ListTasks), C(StopTask), C(ListAliases), C(DeleteAlias), C(ListKeys), C(ListResourceTags), C(DescribeKey),
     C(ScheduleKeyDeletion), C(DescribeScalableTargets),
     C(DeregisterScalableTarget), C(ListDashboards), C(DeleteDashboards) (reads paginated).
 author:
   - pathwai platform engineering
 options:
+  cluster_tasks:
+    description: The ECS cluster whose running tasks are stopped (see the description).
+    type: str
   kms_aliases:
     description: KMS alias names to delete (C(alias/) is added when missing). The keys are untouched.
     type: list
@@ -99,12 +105,14 @@ removed:
   returned: always
   type: dict
   contains:
+    cluster_tasks: {description: ARNs of the tasks stopped., type: list, elements: str, returned: always}
     kms_aliases: {description: Alias names., type: list, elements: str, returned: always}
     unaliased_keys: {description: IDs of the keys scheduled for deletion., type: list, elements: str, returned: always}
     scalable_targets: {description: Targets as given., type: list, elements: dict, returned: always}
     dashboards: {description: Dashboard names., type: list, elements: str, returned: always}
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     diff_result,
@@ -129,6 +137,20 @@ def remove_aliases(module, wanted: list[str]) -> list[str]:
         for name in found:
             client.delete_alias(AliasName=name, aws_retry=True)
     return found
+
+
+def stop_tasks(module, cluster: str | None) -> list[str]:
+    if not cluster:
+        return []
+    client = retrying_client(module, "ecs")
+    try:
+        tasks = paginate(client, "list_tasks", cluster=cluster, desiredStatus="RUNNING").get("taskArns", [])
+    except is_boto3_error_code("ClusterNotFoundException"):
+        return []
+    if not module.check_mode:
+        for task in tasks:
+            client.stop_task(cluster=cluster, task=task, reason="Environment destroyed", aws_retry=True)
+    return tasks
 
 
 def remove_unaliased_keys(module, wanted: list[str]) -> list[str]:
@@ -187,6 +209,7 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=dict(
+            cluster_tasks=dict(type="str"),
             kms_aliases=dict(type="list", elements="str", default=[], no_log=False),
             unaliased_keys=dict(type="list", elements="str", default=[], no_log=False),
             alias_tag=dict(type="str", default="airflow:alias", no_log=False),
@@ -199,6 +222,7 @@ def main():
 
     def work():
         removed = {
+            "cluster_tasks": stop_tasks(module, module.params["cluster_tasks"]),
             "kms_aliases": remove_aliases(module, module.params["kms_aliases"]),
             "unaliased_keys": remove_unaliased_keys(module, module.params["unaliased_keys"]),
             "scalable_targets": remove_targets(module, module.params["scalable_targets"]),
