@@ -5,10 +5,10 @@
 DOCUMENTATION = r"""
 ---
 module: teardown_extras
-short_description: Remove KMS aliases, Application Auto Scaling targets and CloudWatch dashboards
+short_description: Remove KMS aliases and unaliased keys, scalable targets, dashboards; stop running ECS tasks
 version_added: 0.1.0
 description:
-  - The three deletions C(playbooks/destroy.yml) needs that no stock module does.
+  - The deletions C(playbooks/destroy.yml) needs that no stock module does.
     M(amazon.aws.kms_key) with O(amazon.aws.kms_key#module:state=absent) schedules the key's deletion
     but leaves its aliases (they keep pointing at a key pending deletion and block re-creating the
     environment under the same names); M(community.aws.application_autoscaling_policy) deletes
