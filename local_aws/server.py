@@ -33,7 +33,7 @@ class Emulator:
 
     def set_faults(self, **config) -> dict:
         """Inject faults from now on (``local_aws/extensions/faults.py``: throttle_rate,
-        throttle_services, seed, stop_after_writes, stop_mode); counters start again."""
+        throttle_services, seed, stop_after_writes, stop_mode, stop_on); counters start again."""
         return control_faults(self.url, "PUT", config)
 
     def faults(self) -> dict:

@@ -2,7 +2,7 @@
 
 Not a gap of moto: what real accounts do to a run. Configured at start from the environment
 (``LOCAL_AWS_THROTTLE_RATE``, ``LOCAL_AWS_THROTTLE_SERVICES``, ``LOCAL_AWS_FAULT_SEED``,
-``LOCAL_AWS_STOP_AFTER_WRITES``, ``LOCAL_AWS_STOP_MODE``) or at runtime through
+``LOCAL_AWS_STOP_AFTER_WRITES``, ``LOCAL_AWS_STOP_MODE``, ``LOCAL_AWS_STOP_ON``) or at runtime through
 ``/_local_aws/faults``: ``PUT`` a JSON config (replaces the config, counters start again),
 ``GET`` the config and counters, ``DELETE`` them and turn faults off.
 
@@ -25,6 +25,8 @@ Not a gap of moto: what real accounts do to a run. Configured at start from the 
   ``RunStopped`` in the protocol's shape (not retried by botocore: the caller fails at once),
   ``disconnect`` closes the connection without an answer (botocore retries it as a connection
   error, then fails). ``N: 0`` refuses from the first request. Stays stopped until reconfigured.
+  With ``stop_on: "service Action"`` (``"kms CreateKey"``) only that call's writes count toward N:
+  the run stops right after the N-th such call, whatever ran before it.
 
 Throttled and refused requests appear in the call record (``/_local_aws/calls``) with
 ``fault: throttled`` / ``fault: refused``; ``/moto-api/`` and the emulator's own ``/_local_aws/``
@@ -73,6 +75,9 @@ class FaultConfig:
     seed: int = 0
     stop_after_writes: int | None = None
     stop_mode: str = "error"
+    # "service Action" (e.g. "kms CreateKey"): only writes of that call count toward
+    # stop_after_writes, so a test can stop after the N-th such call whatever came before it.
+    stop_on: str | None = None
 
     def __post_init__(self) -> None:
         rates = [self.throttle_rate, *self.throttle_services.values()]
@@ -102,6 +107,7 @@ class FaultConfig:
             seed=int(env.get("LOCAL_AWS_FAULT_SEED") or 0),
             stop_after_writes=int(stop) if stop else None,
             stop_mode=env.get("LOCAL_AWS_STOP_MODE") or "error",
+            stop_on=env.get("LOCAL_AWS_STOP_ON") or None,
         )
 
 
@@ -141,6 +147,7 @@ class Faults:
             self.seen: dict[str, int] = {}
             self.throttled: dict[str, int] = {}
             self.writes = 0
+            self.counted = 0  # writes counting toward stop_after_writes (all, or stop_on's only)
             self.refused = 0
             self.stopped_after: str | None = "start" if config.stop_after_writes == 0 else None
 
@@ -179,8 +186,12 @@ class Faults:
             return
         with self._lock:
             self.writes += 1
+            stop_on = self.config.stop_on
+            if stop_on and f"{call['service']} {call['action']}" != stop_on:
+                return
+            self.counted += 1
             limit = self.config.stop_after_writes
-            if limit is not None and self.writes >= limit and self.stopped_after is None:
+            if limit is not None and self.counted >= limit and self.stopped_after is None:
                 self.stopped_after = f"{self.writes}: {call['service']} {call['action']}"
 
 

@@ -152,6 +152,19 @@ def test_a_run_stops_after_the_nth_write(emulator):
     ]
 
 
+def test_stop_on_counts_only_that_call(emulator):
+    kms = client(emulator, "kms")
+    emulator.set_faults(stop_after_writes=2, stop_on="kms CreateAlias")
+    first = kms.create_key(Description="a")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/stop-on-1", TargetKeyId=first)
+    second = kms.create_key(Description="b")["KeyMetadata"]["KeyId"]  # not counted
+    kms.create_alias(AliasName="alias/stop-on-2", TargetKeyId=second)  # the 2nd CreateAlias: the stop
+    with pytest.raises(botocore.exceptions.ClientError, match="RunStopped"):
+        kms.create_key(Description="never made")
+    status = emulator.faults()
+    assert (status["writes"], status["stopped_after"]) == (4, "4: kms CreateAlias")
+
+
 def test_disconnect_mode_drops_the_connection(emulator):
     emulator.set_faults(stop_after_writes=0, stop_mode="disconnect")
     with pytest.raises((botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
@@ -173,6 +186,7 @@ def test_config_from_the_environment():
             "LOCAL_AWS_THROTTLE_SERVICES": "s3=0.5, kms=0",
             "LOCAL_AWS_FAULT_SEED": "3",
             "LOCAL_AWS_STOP_AFTER_WRITES": "40",
+            "LOCAL_AWS_STOP_ON": "kms CreateKey",
         }
     )
-    assert config == FaultConfig(0.2, {"s3": 0.5, "kms": 0.0}, 3, 40, "error")
+    assert config == FaultConfig(0.2, {"s3": 0.5, "kms": 0.0}, 3, 40, "error", "kms CreateKey")
