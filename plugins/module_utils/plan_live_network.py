@@ -270,13 +270,16 @@ def _flow_logs(live: Live, ec2, vpc_ids: list[str]) -> None:
         return
     filters = [{"Name": "resource-id", "Values": vpc_ids}]
     for flow in paginate(ec2, "describe_flow_logs", Filters=filters).get("FlowLogs", []):
+        cloud_watch = flow.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
         props = {
             "ResourceId": flow["ResourceId"],
             "ResourceType": "VPC",
             "TrafficType": flow.get("TrafficType"),
             "LogDestinationType": flow.get("LogDestinationType"),
-            "LogDestination": flow.get("LogDestination"),
-            "LogGroupName": flow.get("LogGroupName") if not flow.get("LogDestination") else None,
+            # CloudWatch Logs destinations: the group's name (as the plan and CloudFormation name
+            # it; DescribeFlowLogs also returns its ARN as LogDestination); S3 and Firehose: the ARN.
+            "LogDestination": None if cloud_watch else flow.get("LogDestination"),
+            "LogGroupName": flow.get("LogGroupName") if cloud_watch else None,
             "DeliverLogsPermissionArn": flow.get("DeliverLogsPermissionArn"),
             "MaxAggregationInterval": flow.get("MaxAggregationInterval"),
             "Tags": tags(flow.get("Tags")),
