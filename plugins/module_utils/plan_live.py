@@ -43,6 +43,10 @@ def live_plan(client, scope: dict, layers=tuple(LAYERS)) -> dict:
     for name, read in LAYERS.items():
         if name in layers:
             read(live)
+    # The network layer reads flow logs before the data layer reads log groups: name them now.
+    for res in live.resources:
+        if res["type"] == "AWS::EC2::FlowLog" and "LogGroupName" in res["properties"]:
+            res["properties"]["LogGroupName"] = live.by_name(res["properties"]["LogGroupName"])
     return {
         "resources": link(live.resources, live.physical),
         "policies": live.policies,
