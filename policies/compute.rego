@@ -1,5 +1,6 @@
 # The compute layer keeps its promises: least-privilege IAM, secrets only through `secrets`,
-# the JWT secret only where allowed, read-only DAG mounts for Airflow, an internal ALB with
+# the JWT secret only where allowed, read-only DAG mounts for Airflow, every container on a read-only
+# root file system as a pinned non-root user (writable only on task-scoped volumes), an internal ALB with
 # TLS 1.3 and OIDC, the Airflow 3 health path, and a Task Execution API path without OIDC; the
 # target group forwards and health-checks over HTTPS (the api-server serves TLS).
 package airflow.audit
@@ -109,12 +110,35 @@ deny contains msg if {
 	msg := sprintf("JWT secret given to %s (only api-server and scheduler): %s", [resource.change.after.service, resource.address])
 }
 
+efs_volumes(resource) := {volume.name | some volume in resource.change.after.volumes; volume.efs}
+
 deny contains msg if {
 	some [resource, container] in task_containers
 	resource.change.after.service != dag_writer
 	some mount in container.mount_points
 	not mount.read_only
+	mount.volume in efs_volumes(resource)
 	msg := sprintf("Airflow container mounts %s writable (only dag-sync writes DAGs): %s", [mount.path, resource.address])
+}
+
+# Writable places are task-scoped volumes (Fargate ephemeral storage) or the DAG writer's EFS mount.
+deny contains msg if {
+	some [resource, container] in task_containers
+	not container.readonly_root
+	msg := sprintf("Container %s has a writable root file system (readonlyRootFilesystem): %s", [container.name, resource.address])
+}
+
+# A numeric uid other than 0 (a name could map to root in another image; "0" is root).
+deny contains msg if {
+	some [resource, container] in task_containers
+	not regex.match(`^[0-9]+(:[0-9]+)?$`, object.get(container, "user", ""))
+	msg := sprintf("Container %s does not pin a numeric user: %s", [container.name, resource.address])
+}
+
+deny contains msg if {
+	some [resource, container] in task_containers
+	regex.match(`^0+(:[0-9]+)?$`, object.get(container, "user", ""))
+	msg := sprintf("Container %s runs as root (user %s): %s", [container.name, container.user, resource.address])
 }
 
 deny contains msg if {

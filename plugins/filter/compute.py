@@ -76,6 +76,8 @@ ROW_KEYS = {
     "health_timeout": 30,
     "health_retries": 3,
     "extends": None,
+    "user": None,
+    "scratch_paths": [],
 }
 TASK_LOGS = ("none", "read", "write")
 # The one-off migration reads only these.
@@ -91,6 +93,9 @@ STATSD_ENVIRONMENT = {
     "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
 }
 DAGS_PATH = "/opt/airflow/dags"
+# `user` of a container definition: a numeric uid (not 0), optionally :gid.
+CONTAINER_USER = re.compile(r"^(?P<uid>[0-9]{1,10})(?::[0-9]{1,10})?$")
+SCRATCH_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 # A row with `tls`: the container starts through airflow_ecs_image.serve_tls, which writes a new key
 # and self-signed certificate here (the task's own file system) and then runs `airflow <command>`;
 # Airflow's api-server reads the same variables ([api] ssl_cert / ssl_key) and serves HTTPS. /tmp is
@@ -135,12 +140,18 @@ def _merge(base, over):
     return over
 
 
-def service_table(defaults: dict, overlay: dict | None = None) -> dict:
-    """``compute_services_defaults`` with the overlay merged over it (recursive), each row's
-    ``extends`` resolved (the named row's merged row, then this row's keys over it) and every
-    optional key filled in (ROW_KEYS). An overlay row set to null removes that service."""
+def merged_rows(defaults: dict, overlay: dict | None = None) -> dict:
+    """``compute_services_defaults`` with the overlay merged over it (recursive), as written: an
+    overlay row set to null removes that service."""
     merged = _merge(dict(defaults or {}), dict(overlay or {}))
-    merged = {name: row for name, row in merged.items() if row is not None}
+    return {name: row for name, row in merged.items() if row is not None}
+
+
+def service_table(defaults: dict, overlay: dict | None = None, merged: dict | None = None) -> dict:
+    """The merged rows (:func:`merged_rows`, or ``merged`` when the caller has them) with each row's
+    ``extends`` resolved (the named row's merged row, then this row's keys over it) and every
+    optional key filled in (ROW_KEYS)."""
+    merged = merged_rows(defaults, overlay) if merged is None else merged
 
     def resolve(name: str, seen: tuple) -> dict:
         row = dict(merged[name] or {})
@@ -289,22 +300,46 @@ def _table_problems(table: dict, raw: dict) -> list[str]:
     return problems
 
 
+def _filesystem_problems(variable: str, row: dict, said_missing: bool) -> list[str]:
+    """Every container runs as a pinned non-root user on a read-only root file system; only the
+    row's scratch paths (task-scoped volumes) are writable. ``said_missing``: a table row without a
+    user is already reported as missing a required key."""
+    problems = []
+    user = row.get("user")
+    found = CONTAINER_USER.match(str(user or ""))
+    if not (user is None and said_missing) and (not found or int(found["uid"]) == 0):
+        problems.append(
+            f"{variable}.user={row.get('user')!r}: pin the image's non-root numeric user "
+            "(uid or uid:gid, not 0), e.g. '50000:0'"
+        )
+    paths = row.get("scratch_paths") or []
+    for path in paths:
+        if not SCRATCH_PATH.match(str(path)) or path == DAGS_PATH or str(path).startswith(DAGS_PATH + "/"):
+            problems.append(
+                f"{variable}.scratch_paths has {path!r}: an absolute directory other than / and the DAGs "
+                f"folder {DAGS_PATH} (letters, digits, . _ - between slashes)"
+            )
+    if len(set(map(scratch_volume, paths))) != len(paths):
+        problems.append(f"{variable}.scratch_paths repeats a path: {paths}")
+    return problems
+
+
 def compute_problems(cfg: dict) -> list[str]:
     """Every reason the compute inventory cannot be deployed. ``cfg``: services_defaults and
     services (the table and its overlay), dag_sync (its row), migrate (its row),
     default_capacity_provider_strategy, capacity_providers, and the names _aws_problems checks."""
     problems: list[str] = []
-    raw = _merge(dict(cfg.get("services_defaults") or {}), dict(cfg.get("services") or {}))
-    raw = {name: row for name, row in raw.items() if row is not None}
-    table = service_table(cfg.get("services_defaults") or {}, cfg.get("services") or {})
+    raw = merged_rows(cfg.get("services_defaults") or {}, cfg.get("services"))
+    table = service_table({}, merged=raw)
     problems.extend(_table_problems(table, raw))
     rows = {**table, DAG_SYNC: cfg["dag_sync"], MIGRATE: cfg["migrate"]}
     for name, row in rows.items():
-        variable = (
-            f"compute_{name.replace('-', '_')}" if name in (DAG_SYNC, MIGRATE) else f"compute_services.{name}"
+        variable = {DAG_SYNC: "compute_dag_sync", MIGRATE: "compute_migrate"}.get(
+            name, f"compute_services.{name}"
         )
         problems.extend(filter(None, [size_problem(variable, row.get("cpu"), row.get("memory"))]))
         problems.extend(filter(None, [image_problem(f"{variable}.image", row.get("image"))]))
+        problems.extend(_filesystem_problems(variable, row, said_missing=name in table))
         if name in table:
             problems.extend(_count_problems(name, row))
         provider = row.get("capacity_provider", "FARGATE")
@@ -662,6 +697,31 @@ def _health(command: list[str], row: dict) -> dict:
     }
 
 
+def scratch_volume(path: str) -> str:
+    """The task-scoped volume (Fargate: empty ephemeral storage) mounted writable at ``path``."""
+    return "scratch-" + str(path).strip("/").replace("/", "-").replace(".", "-")
+
+
+def _scratch_mounts(row: dict) -> list[dict]:
+    return [
+        {"sourceVolume": scratch_volume(path), "containerPath": path, "readOnly": False}
+        for path in row.get("scratch_paths") or []
+    ]
+
+
+def _scratch_volumes(row: dict) -> list[dict]:
+    return [{"name": scratch_volume(path)} for path in row.get("scratch_paths") or []]
+
+
+def _locked_down(container: dict, row: dict) -> dict:
+    """A read-only root file system and the row's pinned user; writable only where the row's
+    scratch paths (and a writable mount the caller added) are."""
+    container["readonlyRootFilesystem"] = True
+    container["user"] = str(row["user"])
+    container["mountPoints"] = [*container.get("mountPoints", []), *_scratch_mounts(row)]
+    return container
+
+
 def _task(ctx: dict, service: str, row: dict, containers: list, task_role: str | None, volumes: list) -> dict:
     task = {
         "family": f"{ctx['prefix']}-{service}",
@@ -672,7 +732,7 @@ def _task(ctx: dict, service: str, row: dict, containers: list, task_role: str |
         "execution_role_arn": ctx["execution_role_arns"][service],
         "runtime_platform": {"cpu_architecture": ctx["cpu_architecture"], "operating_system_family": "LINUX"},
         "container_definitions": containers,
-        "volumes": volumes,
+        "volumes": [*volumes, *_scratch_volumes(row)],
     }
     if task_role:
         task["task_role_arn"] = task_role
@@ -711,6 +771,9 @@ def metrics_container(service: str, ctx: dict, row: dict) -> dict:
         "environment": _env_list(env),
         "logConfiguration": logging,
         "stopTimeout": 10,
+        # Writes nothing: a read-only root and no mount at all.
+        "readonlyRootFilesystem": True,
+        "user": str(row["user"]),
     }
     if row.get("queue_depth"):
         container["secrets"] = _secret_list(ctx, {"AIRFLOW__CELERY__BROKER_URL": "celery_broker_url"})
@@ -757,7 +820,7 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
         container["entryPoint"] = list(TLS_ENTRYPOINT)
     if row.get("port"):
         container["portMappings"] = [{"containerPort": int(row["port"]), "protocol": "tcp"}]
-    containers = [container]
+    containers = [_locked_down(container, row)]
     if row.get("metrics"):
         containers.append(metrics_container(service, ctx, row))
     return _task(ctx, service, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
@@ -785,7 +848,9 @@ def dag_sync_task_definition(ctx: dict) -> dict:
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": 30,
     }
-    return _task(ctx, DAG_SYNC, row, [container], ctx["task_role_arns"][DAG_SYNC], _dags_volume(ctx))
+    return _task(
+        ctx, DAG_SYNC, row, [_locked_down(container, row)], ctx["task_role_arns"][DAG_SYNC], _dags_volume(ctx)
+    )
 
 
 def migrate_task_definition(ctx: dict) -> dict:
@@ -802,7 +867,7 @@ def migrate_task_definition(ctx: dict) -> dict:
         "secrets": _secret_list(ctx, {SECRET_VARIABLES[short]: short for short in MIGRATE_SECRETS}),
         "logConfiguration": _logging(ctx, MIGRATE, MIGRATE),
     }
-    return _task(ctx, MIGRATE, row, [container], None, [])
+    return _task(ctx, MIGRATE, row, [_locked_down(container, row)], None, [])
 
 
 def task_definitions(ctx: dict) -> list[dict]:
@@ -1017,6 +1082,5 @@ class FilterModule:
             "scaling_policies": scaling_policies,
             "compute_service_table": service_table,
             "compute_service_names": service_names,
-            "compute_autoscaled": autoscaled,
             "compute_scalable_targets": scalable_targets,
         }

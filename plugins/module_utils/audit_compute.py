@@ -64,9 +64,15 @@ def _container(container: dict) -> dict:
         "secrets": sorted(s["name"] for s in container.get("secrets", [])),
         "secret_arns": sorted(s["valueFrom"] for s in container.get("secrets", [])),
         "mount_points": [
-            {"path": m.get("containerPath"), "read_only": bool(m.get("readOnly", False))}
+            {
+                "path": m.get("containerPath"),
+                "volume": m.get("sourceVolume"),
+                "read_only": bool(m.get("readOnly", False)),
+            }
             for m in container.get("mountPoints", [])
         ],
+        "readonly_root": bool(container.get("readonlyRootFilesystem", False)),
+        "user": container.get("user") or "",
         "has_health_check": bool(container.get("healthCheck")),
         "log_driver": (container.get("logConfiguration") or {}).get("logDriver"),
     }

@@ -113,7 +113,6 @@ def planned_targets(v: dict) -> dict:
             },
         }
     return {
-        "policy_arns": {},
         "pools": pools,
         "alb_arn": _elb_arn(v, "loadbalancer/app", v["monitoring_alb_name"]),
         "target_group_arn": _elb_arn(v, "targetgroup", v["monitoring_target_group_name"]),

@@ -71,10 +71,6 @@ EXAMPLES = r"""
 
 RETURN = r"""
 key_arn: {description: The enabled key's ARN, or empty., returned: always, type: str}
-policy_arns:
-  description: Policy name to ARN, for the step policies found on the services of O(scaling_cluster).
-  returned: always
-  type: dict
 pools:
   description:
     - Worker pool -> its service name and the ARNs of its two step policies (C(scale_out_arn), C(scale_in_arn)),
@@ -164,7 +160,6 @@ def read(module) -> dict:
     fs = find_file_system(retrying_client(module, "efs"), params["efs_name"]) or {}
     result = dict(
         key_arn=key_arn,
-        policy_arns={name: p["PolicyARN"] for name, p in policies.items()},
         pools=pools(policies, params["service_prefix"]),
         alb_arn=alb_arn,
         target_group_arn=tg_arn,

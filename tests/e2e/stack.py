@@ -14,9 +14,11 @@ changes them:
   its per-task certificate), and ``AIRFLOW__API__SSL_CERT`` added for the containers that call it,
   pointing at that certificate (the Task SDK's client trusts certifi's CAs plus ``[api] ssl_cert``;
   on AWS they verify the ALB's certificate instead);
-- paths: ``/opt/airflow/dags`` (EFS) -> a local folder, ``/tmp/...`` (the api-server's key and
-  certificate among them) -> the run's home folder, ``AIRFLOW_HOME`` local, the FAB config
-  file -> the repository's ``webserver_config.py``;
+- paths: ``/opt/airflow/dags`` (EFS) -> a local folder, ``/opt/airflow`` (the image's home) -> the
+  run's home folder (laid out as the image has it: :func:`image_home`), ``/tmp`` -> the task's own
+  scratch folder (its ``TMPDIR``: the api-server's key and certificate among its files);
+- the root file system: each container with ``readonlyRootFilesystem`` runs in a mount namespace of
+  its own where every file system is read-only but its writable mounts (:func:`sandboxed`);
 - added: ``AWS_ENDPOINT_URL`` (the emulator, so remote task logs really go to the emulated S3
   logs bucket) with dummy credentials (the task role), ``SSL_CERT_FILE`` (the local CA, as
   ElastiCache/RDS certificates verify against the image's CA store), ``PYTHONPATH`` (the
@@ -37,7 +39,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -50,6 +52,7 @@ E2E_BIN = E2E_VENV / "bin"
 IMAGE_PYTHON = "/opt/airflow-venv/bin/python"
 DAGS_PATH = "/opt/airflow/dags"
 IMAGE_HOME = "/opt/airflow"
+READONLY_ROOT = Path(__file__).resolve().parent / "readonly_root.py"
 API_PORT = 8080  # the api-server command's default port (the health check probes it)
 REPORT = ROOT / "e2e-report.json"
 REPORT_KEY = pytest.StashKey[dict]()  # the run's report, printed in the terminal summary
@@ -328,14 +331,78 @@ class Local:
     ca_file: Path
     ports: dict[str, int]
     api_cert: Path | None = None  # the api-server's per-task certificate (its AIRFLOW__API__SSL_CERT)
+    task: Path | None = None  # one task's own folder (its scratch volumes), None for the shared view
+    task_root: Path | None = None  # where the tasks' own folders are
+
+    def for_task(self, folder: Path) -> Local:
+        folder.mkdir(parents=True, exist_ok=True)
+        return replace(self, task=folder)
+
+    @property
+    def tmp(self) -> Path | None:
+        return self.task / "tmp" if self.task else None
 
     def path(self, value: str) -> str:
-        """A container path as the local run has it (``/tmp/...`` -> the home folder, DAGs -> local)."""
-        if value == DAGS_PATH or value.startswith(DAGS_PATH + "/"):
-            return str(self.dags) + value[len(DAGS_PATH) :]
-        if value.startswith("/tmp/"):  # e.g. the DAG sync health file: one per run, not shared
-            return str(self.home / value[len("/tmp/") :])
+        """A container path as the local run has it (DAGs -> local, the image's home -> the run's
+        home, ``/tmp`` -> the task's own)."""
+        for root, local in ((DAGS_PATH, self.dags), (IMAGE_HOME, self.home), ("/tmp", self.tmp)):
+            if local is not None and (value == root or value.startswith(root + "/")):
+                return str(local) + value[len(root) :]
         return value
+
+
+def image_home(home: Path) -> None:
+    """The run's home folder as the image's /opt/airflow is (files/images/airflow/Dockerfile): the
+    folders it makes, its empty airflow.cfg and the FAB config file, owned by the run."""
+    for folder in ("dags", "logs", "plugins"):
+        (home / folder).mkdir(parents=True, exist_ok=True)
+    shutil.copy(IMAGE_DIR / "airflow.cfg", home)
+    shutil.copy(IMAGE_DIR / "airflow_ecs_image" / "webserver_config.py", home)
+
+
+def writable_binds(container: dict, local: Local) -> list[tuple[Path, Path]]:
+    """(source, target) of each writable mount of a container: a scratch volume is an empty folder
+    of the task mounted where the local run has that path; a writable EFS mount (the DAG sync's)
+    is the shared DAGs folder mounted onto itself."""
+    assert local.task is not None
+    binds = []
+    for mount in container.get("mountPoints") or []:
+        if mount.get("readOnly"):
+            continue
+        target = Path(local.path(mount["containerPath"]))
+        own = mount["containerPath"] in (DAGS_PATH, "/tmp")  # already the task's (or the shared EFS)
+        source = target if own else local.task / mount["sourceVolume"]
+        for folder in {source, target}:
+            folder.mkdir(parents=True, exist_ok=True)
+        binds.append((source, target))
+    return binds
+
+
+def sandboxed(argv: list[str], container: dict, local: Local, hostname: str | None = None) -> list[str]:
+    """``argv`` as the container runs it: in a mount namespace where the root file system is read-only
+    (``readonlyRootFilesystem``) but the container's writable mounts, and, with ``hostname``, in a
+    UTS namespace of its own under that host name (each Fargate task has its own)."""
+    wrapper = ["unshare", "--mount", "--propagation", "private"]
+    if hostname:
+        wrapper.append("--uts")
+    if not container.get("readonlyRootFilesystem"):
+        raise AssertionError(f"{container['name']} does not set readonlyRootFilesystem")
+    wrapper += [sys_python(), str(READONLY_ROOT)]
+    if hostname:
+        wrapper += ["--hostname", hostname]
+    for source, target in writable_binds(container, local):
+        wrapper += ["--bind", f"{source}:{target}"]
+    return [*wrapper, "--", *argv]
+
+
+def sys_python() -> str:
+    """The machine's Python (what :func:`sandboxed` runs the wrapper with)."""
+    return shutil.which("python3") or "/usr/bin/python3"
+
+
+def inside(pid: int, argv: list[str]) -> list[str]:
+    """``argv`` run inside the namespaces of the process ``pid`` (a health check in its container)."""
+    return ["nsenter", "--mount", "--uts", "--wd", "-t", str(pid), *argv]
 
 
 def container_env(
@@ -359,9 +426,9 @@ def container_env(
         env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"https://127.0.0.1:{API_PORT}/execution/"
         if local.api_cert is not None and "AIRFLOW__API__SSL_CERT" not in env:
             env["AIRFLOW__API__SSL_CERT"] = str(local.api_cert)
-    if env.get("AIRFLOW__FAB__CONFIG_FILE") == f"{IMAGE_HOME}/webserver_config.py":
-        env["AIRFLOW__FAB__CONFIG_FILE"] = str(IMAGE_DIR / "airflow_ecs_image" / "webserver_config.py")
     env["AIRFLOW_HOME"] = str(local.home)
+    if local.tmp is not None:
+        env["TMPDIR"] = str(local.tmp)
     env["PATH"] = f"{E2E_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
     env.update(
         PYTHONPATH=str(IMAGE_DIR),

@@ -12,10 +12,13 @@ them; one runs on the Celery worker, one defers to the triggerer, one is routed 
 queue and runs on the second worker pool. Report: e2e-report.json (repository root) and a printed
 table.
 
-The services are those of the deployed cluster (the compute table's rows and the DAG sync). Each
-Celery worker pool runs in a UTS namespace of its own (its own host name, as each Fargate task
-has), so Celery's node names differ as they do on ECS; a second pool's log server gets a free port
-(on ECS each task has its own network namespace).
+The services are those of the deployed cluster (the compute table's rows and the DAG sync). Every
+container (db-migrate included) runs as its definition says with ``readonlyRootFilesystem``: in a
+mount namespace of its own where every file system is read-only but its writable mounts (each
+scratch volume an empty folder of the task, the DAG sync's EFS mount); its health check runs in that
+namespace. Each Celery worker pool also runs in a UTS namespace of its own (its own host name, as
+each Fargate task has), so Celery's node names differ as they do on ECS; a second pool's log server
+gets a free port (on ECS each task has its own network namespace).
 """
 
 from __future__ import annotations
@@ -200,16 +203,20 @@ def _boot(deployed, report, base, procs):
         "AIRFLOW__API__SSL_CERT"
     )
     assert api_cert and api_container.get("entryPoint"), "the deployed api-server does not serve TLS"
-    local.api_cert = stack.Path(local.path(api_cert))
+    local.api_cert = stack.Path(local.for_task(base / "tasks" / "api-server").path(api_cert))
     local.dags.mkdir()
-    local.home.mkdir()
+    stack.image_home(local.home)
     changed: dict = {}
+    local.task_root = base / "tasks"
+    tasks = {s: local.for_task(local.task_root / s) for s in [*deployed["services"], "db-migrate"]}
 
     def env_of(service):
         dockerfile = (
             stack.ROOT / "files" / "sidecar" / "Dockerfile" if service == "dag-sync" else None
         ) or stack.IMAGE_DIR / "Dockerfile"
-        env, changes = stack.container_env(_container(defs[service]), deployed["secrets"], local, dockerfile)
+        env, changes = stack.container_env(
+            _container(defs[service]), deployed["secrets"], tasks[service], dockerfile
+        )
         for name, (before, after) in changes.items():
             if name in ("PATH", "HOME", "LANG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
                 continue
@@ -221,7 +228,7 @@ def _boot(deployed, report, base, procs):
     migrate = _container(defs["db-migrate"])
     began = time.monotonic()
     done = stack.subprocess.run(
-        stack.local_argv(["airflow", *migrate["command"]]),
+        stack.sandboxed(stack.local_argv(["airflow", *migrate["command"]]), migrate, tasks["db-migrate"]),
         env=env_of("db-migrate"),
         capture_output=True,
         text=True,
@@ -242,15 +249,15 @@ def _boot(deployed, report, base, procs):
         argv = stack.local_argv(
             [*entry, *container["command"]] if service != "dag-sync" else ["airflow-dag-sync"]
         )
-        if service in pools:
-            if list(pools).index(service) > 0:
-                port = str(stack.free_port())
-                changed.setdefault(
-                    f"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT ({service})",
-                    {"deployed": "8793", "local": port},
-                )
-                envs[service]["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = port
-            argv = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', f"{service}-task", *argv]
+        if service in pools and list(pools).index(service) > 0:
+            port = str(stack.free_port())
+            changed.setdefault(
+                f"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT ({service})",
+                {"deployed": "8793", "local": port},
+            )
+            envs[service]["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = port
+        hostname = f"{service}-task" if service in pools else None
+        argv = stack.sandboxed(argv, container, tasks[service], hostname)
         started[service] = procs.start(service, argv, envs[service], cwd=local.home)
         if service == "api-server":  # the others trust its certificate: it must exist before they start
             stack.wait_for(
@@ -267,9 +274,8 @@ def _boot(deployed, report, base, procs):
 
     def healthy(service):
         proc, container = started[service], _container(defs[service])
-        argv = stack.health_argv(container)
-        if service in pools:  # the check runs in the task's own UTS namespace, as on ECS
-            argv = ["nsenter", "--uts", "-t", str(proc.popen.pid), *argv]
+        # the check runs inside the task's namespaces (its read-only root, its host name), as on ECS
+        argv = stack.inside(proc.popen.pid, stack.health_argv(container))
         last = {}
 
         def check():
@@ -372,6 +378,37 @@ def test_every_component_is_healthy(deployed, running, report):
     for service in deployed["services"]:
         assert running["procs"][service].alive(), service
         assert report["components"][service]["healthy_after_s"] > 0
+
+
+PROBE = """
+import errno, os, sys
+for path in sys.argv[1:]:
+    try:
+        with open(os.path.join(path, ".e2e-write-probe"), "w"):
+            pass
+    except OSError as exc:
+        print(path, errno.errorcode[exc.errno])
+    else:
+        os.unlink(os.path.join(path, ".e2e-write-probe"))
+        print(path, "writable")
+"""
+
+
+def test_every_container_runs_on_a_read_only_root(deployed, running):
+    """Inside each running task's mount namespace: the image's home, the DAGs (but for the DAG sync)
+    and the rest of the file system refuse writes (EROFS); the container's writable mounts accept
+    them."""
+    for service in deployed["services"]:
+        container = _container(deployed["definitions"][service])
+        assert container["readonlyRootFilesystem"] is True and container["user"], service
+        local = running["local"].for_task(running["local"].task_root / service)
+        writable = {str(target) for _, target in stack.writable_binds(container, local)}
+        places = sorted({str(local.home), str(local.dags), str(stack.ROOT), "/etc", *writable})
+        argv = stack.inside(running["procs"][service].popen.pid, [stack.sys_python(), "-c", PROBE, *places])
+        done = stack.subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        said = dict(line.rsplit(" ", 1) for line in done.stdout.splitlines())
+        expected = {place: "writable" if place in writable else "EROFS" for place in places}
+        assert said == expected, (service, said, done.stderr[-2000:])
 
 
 def test_uploaded_dags_become_visible_through_the_api(deployed, running, api, report):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shlex
 import shutil
@@ -103,6 +104,31 @@ def test_runtime_contract():
     assert users == ["50000:0"]
     assert [args for name, args in instructions() if name == "ENTRYPOINT"] == ['["airflow"]']
     assert not any(re.search(r"(SECRET|PASSWORD|FERNET|JWT|CONN)", key) for key in values), "no secrets"
+
+
+def _compute_defaults() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "roles" / "compute" / "defaults" / "main.yml").read_text())
+
+
+def test_the_task_definitions_user_and_scratch_paths_are_the_images():
+    """The rows pin the image's USER; each scratch path (a task-scoped volume on a read-only root)
+    is a VOLUME of the image, whose directory (owner, mode) the Fargate volume takes; Airflow finds
+    an airflow.cfg and does not write one."""
+    defaults = _compute_defaults()
+    users = [args for name, args in instructions() if name == "USER"]
+    assert users == [defaults["compute_airflow_user"]]
+    volumes = [json.loads(args) for name, args in instructions() if name == "VOLUME"]
+    assert volumes == [defaults["compute_airflow_scratch_paths"]]
+    assert "/opt/airflow/logs" in next(
+        args for name, args in instructions() if name == "RUN" and "useradd" in args
+    )
+    copies = [shlex.split(args) for name, args in instructions() if name == "COPY"]
+    assert any(c[-2:] == ["airflow.cfg", f"{env()['AIRFLOW_HOME']}/airflow.cfg"] for c in copies)
+    sidecar = (ROOT / "files" / "sidecar" / "Dockerfile").read_text()
+    assert re.findall(r"^USER (\S+)$", sidecar, re.M) == [defaults["compute_dag_sync"]["user"]]
+    assert defaults["compute_dag_sync"]["scratch_paths"] == ["/tmp"]  # its health file, an image default
 
 
 def test_webserver_config_is_copied_where_fab_looks():

@@ -261,14 +261,21 @@ def _new_revision(stack, family: str, change) -> tuple[str, object]:
     return arn.rsplit("/", 1)[1], lambda: ecs.deregister_task_definition(taskDefinition=arn)
 
 
-def inject_jwt_in_worker(stack):
+def inject_jwt_root_and_writable_root_in_worker(stack):
     def change(container):
         jwt = next(s for s in container["secrets"] if s["name"] == "AIRFLOW__CORE__FERNET_KEY")["valueFrom"]
         container["secrets"].append({"name": "AIRFLOW__API_AUTH__JWT_SECRET", "valueFrom": jwt})
+        container["readonlyRootFilesystem"] = False
+        container["user"] = "0"
 
     revision, undo = _new_revision(stack, "airflow-local-worker", change)
+    address = f"aws_ecs_task_definition.{revision}"
     return (
-        f"JWT secret given to worker (only api-server and scheduler): aws_ecs_task_definition.{revision}",
+        (
+            f"JWT secret given to worker (only api-server and scheduler): {address}",
+            f"Container worker has a writable root file system (readonlyRootFilesystem): {address}",
+            f"Container worker runs as root (user 0): {address}",
+        ),
         undo,
     )
 
@@ -322,7 +329,7 @@ def inject_tls12_listener(stack):
 MUTATIONS = {
     "iam_wildcard_action": inject_iam_wildcard,
     "scheduler_run_task": inject_scheduler_run_task,
-    "jwt_secret_in_worker": inject_jwt_in_worker,
+    "jwt_secret_root_user_writable_root_in_worker": inject_jwt_root_and_writable_root_in_worker,
     "worker_execution_role_reads_jwt": inject_extra_secret_for_worker,
     "plain_secret_and_writable_mount": inject_plain_secret_and_writable_mount,
     "execution_rule_opened": inject_rule_without_oidc,
@@ -345,7 +352,8 @@ def test_validate_fails_naming_the_injected_violation(stack, mutation):
     finally:
         undo()
     assert audit.rc != 0, audit.output[-4000:]
-    assert named in audit.output, audit.output[-4000:]
+    for text in named if isinstance(named, tuple) else (named,):
+        assert text in audit.output, audit.output[-4000:]
     assert "Audit failed" in audit.output
 
 

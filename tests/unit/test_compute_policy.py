@@ -11,14 +11,24 @@ from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy import 
 POLICIES = load_policies(str(Path(__file__).resolve().parents[2] / "policies"))
 
 
-def task_definition(service: str, environment=(), secrets=(), read_only=True) -> dict:
+def task_definition(service: str, environment=(), secrets=(), read_only=True, **container_keys) -> dict:
     container = {
         "name": service,
         "environment": [{"name": n, "value": v} for n, v in environment],
         "secrets": list(secrets),
-        "mount_points": [{"path": "/opt/airflow/dags", "read_only": read_only}],
+        "mount_points": [
+            {"path": "/opt/airflow/dags", "volume": "dags", "read_only": read_only},
+            {"path": "/tmp", "volume": "scratch-tmp", "read_only": False},  # a task-scoped volume
+        ],
+        "readonly_root": True,
+        "user": "50000:0",
+        **container_keys,
     }
-    after = {"family": f"p-{service}", "service": service, "containers": [container], "volumes": []}
+    volumes = [
+        {"name": "dags", "efs": True, "transit_encryption": "ENABLED", "iam": "ENABLED"},
+        {"name": "scratch-tmp", "efs": False, "transit_encryption": None, "iam": None},
+    ]
+    after = {"family": f"p-{service}", "service": service, "containers": [container], "volumes": volumes}
     return {
         "address": f"aws_ecs_task_definition.p-{service}:1",
         "type": "aws_ecs_task_definition",
@@ -57,6 +67,24 @@ def test_jwt_only_for_api_server_and_scheduler_and_mounts_read_only():
         "aws_ecs_task_definition.p-worker:1",
         "JWT secret given to worker (only api-server and scheduler): aws_ecs_task_definition.p-worker:1",
     ]
+
+
+def test_every_container_has_a_read_only_root_and_a_pinned_non_root_user():
+    """A writable scratch volume is allowed; a writable root file system, an unpinned user, a user
+    name and root (uid 0) are each denied, for the DAG writer too."""
+    address = "aws_ecs_task_definition.p-{}:1"
+    assert findings(task_definition("dag-sync", read_only=False)) == []
+    writable = "Container worker has a writable root file system (readonlyRootFilesystem)"
+    found = findings(task_definition("worker", readonly_root=False))
+    assert found == [f"{writable}: {address.format('worker')}"]
+    for user in ("", "airflow", "root:0"):
+        assert findings(task_definition("dag-sync", user=user)) == [
+            f"Container dag-sync does not pin a numeric user: {address.format('dag-sync')}"
+        ], user
+    for user in ("0", "0:0", "00:50000"):
+        assert findings(task_definition("scheduler", user=user)) == [
+            f"Container scheduler runs as root (user {user}): {address.format('scheduler')}"
+        ], user
 
 
 def _execution_role(name: str, secret_arns: list[str]) -> dict:

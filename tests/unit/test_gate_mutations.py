@@ -8,6 +8,7 @@ test_bad_input.py): these tests call the renderer directly to prove the gate wou
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gate_fixtures as fx
@@ -146,6 +147,25 @@ def test_a_nat_gateway_in_the_plan_fails_the_seeds_rule():
     failures = judge("dev", rendered)["failures"]
     seed = "rego terraform.analysis.deny aws_nat_gateway.Nat: NAT Gateway not allowed"
     assert any(f.startswith(seed) for f in failures), failures
+
+
+def test_a_writable_root_file_system_in_the_plan_fails_checkov():
+    """No variable gives a container a writable root (compute sets readonlyRootFilesystem on every
+    container): the rendered plan's worker gets one, as a hand-registered revision could."""
+    rendered = plan_renderings(inventory_vars("dev"))
+    address = "aws_ecs_task_definition.TaskdefWorker"
+    plan = rendered["terraform"]
+    planned = plan["planned_values"]["root_module"]["resources"]
+    for values in [
+        *(r["change"]["after"] for r in plan["resource_changes"] if r["address"] == address),
+        *(r["values"] for r in planned if r["address"] == address),
+    ]:
+        containers = json.loads(values["container_definitions"])
+        containers[0]["readonlyRootFilesystem"] = False
+        values["container_definitions"] = json.dumps(containers)
+    failures = judge("dev", rendered)["failures"]
+    expected = "checkov CKV_AWS_336 aws_ecs_task_definition.TaskdefWorker"
+    assert any(f.startswith(expected) for f in failures), failures
 
 
 def test_an_unknown_action_in_a_role_policy_fails_parliament():

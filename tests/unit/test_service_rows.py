@@ -132,6 +132,11 @@ def test_the_gate_sees_the_pool():
         ({"load_balancer": True}, "only one row may sit behind the ALB's target group"),
         ({"load_balancer": True, "port": 8080}, "load_balancer needs tls: true (the ALB's target group"),
         ({"tls": True}, "compute_services.worker-gpu: tls serves the container's port over HTTPS: set port"),
+        ({"user": "0:0"}, "compute_services.worker-gpu.user='0:0': pin the image's non-root numeric user"),
+        ({"user": "airflow"}, "compute_services.worker-gpu.user='airflow': pin the image's non-root"),
+        ({"scratch_paths": ["tmp"]}, "compute_services.worker-gpu.scratch_paths has 'tmp': an absolute"),
+        ({"scratch_paths": ["/opt/airflow/dags"]}, "scratch_paths has '/opt/airflow/dags': an absolute"),
+        ({"scratch_paths": ["/tmp", "/tmp/"]}, "compute_services.worker-gpu.scratch_paths has '/tmp/'"),
     ],
 )
 def test_a_wrong_pool_row_is_refused_before_any_aws_call(row, expected):
@@ -152,6 +157,20 @@ def test_a_wrong_pool_row_is_refused_before_any_aws_call(row, expected):
     problems = cf.compute_problems(cfg)
     assert any(expected in p for p in problems), problems
     assert cf.compute_problems({**cfg, "services": {**v["compute_services"], "worker-gpu": POOL}}) == []
+
+
+def test_the_dag_sync_and_migrate_rows_need_a_pinned_user():
+    v = inventory_vars("dev")
+    cfg = {
+        "services_defaults": v["compute_services_defaults"],
+        "services": v["compute_services"],
+        "dag_sync": {k: val for k, val in v["compute_dag_sync"].items() if k != "user"},
+        "migrate": {**v["compute_migrate"], "user": "0"},
+        "capacity_providers": v["compute_capacity_providers"],
+        "default_capacity_provider_strategy": v["compute_default_capacity_provider_strategy"],
+    }
+    problems = [p for p in cf.compute_problems(cfg) if ".user=" in p]
+    assert [p.split(":")[0] for p in problems] == ["compute_dag_sync.user=None", "compute_migrate.user='0'"]
 
 
 # A list of three or more of the services, written out (YAML flow or block list, Python/Rego
