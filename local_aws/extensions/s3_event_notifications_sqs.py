@@ -50,7 +50,8 @@ _sequence = itertools.count(1)
 class UnableToValidateDestinations(S3ClientError):
     def __init__(self, arns: list[str]) -> None:
         super().__init__(
-            "InvalidArgument", "Unable to validate the following destination configurations: " + ", ".join(arns)
+            "InvalidArgument",
+            "Unable to validate the following destination configurations: " + ", ".join(arns),
         )
 
 
@@ -87,7 +88,11 @@ def s3_event(event_name: str, bucket: FakeBucket, key: Any, notification_id: str
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": notification_id,
-                    "bucket": {"name": bucket.name, "ownerIdentity": {"principalId": owner}, "arn": bucket.arn},
+                    "bucket": {
+                        "name": bucket.name,
+                        "ownerIdentity": {"principalId": owner},
+                        "arn": bucket.arn,
+                    },
                     "object": obj,
                 },
             }
@@ -163,7 +168,7 @@ def _key_usable(account_id: str, queue, context: dict[str, str]) -> bool:
     backend = kms_backends[account_id][queue.region]
     try:
         key = backend.describe_key(key_id)
-    except Exception:  # noqa: BLE001 - a key that does not exist cannot be used
+    except Exception:  # a key that does not exist cannot be used
         return False
     if key.key_manager != "CUSTOMER" or key.key_state != "Enabled":
         return False
@@ -230,7 +235,9 @@ def set_notification_configuration(self: FakeBucket, notification_config: dict[s
         raise
 
 
-def delete_object(self: S3Backend, bucket_name: str, key_name: str, version_id: str | None = None, bypass=False):
+def delete_object(
+    self: S3Backend, bucket_name: str, key_name: str, version_id: str | None = None, bypass=False
+):
     """moto's delete_object, plus the ``ObjectRemoved:DeleteMarkerCreated`` event S3 sends."""
     result = _original_delete_object(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
     deleted, meta = result

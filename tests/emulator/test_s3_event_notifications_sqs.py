@@ -136,7 +136,14 @@ def test_records_have_s3s_shape_and_the_prefix_filter_holds(clients):
         "ownerIdentity": {"principalId": f"AWS:{ACCOUNT}"},
         "arn": f"arn:aws:s3:::{BUCKET}",
     }
-    for field in ("eventVersion", "eventSource", "awsRegion", "eventTime", "userIdentity", "requestParameters"):
+    for field in (
+        "eventVersion",
+        "eventSource",
+        "awsRegion",
+        "eventTime",
+        "userIdentity",
+        "requestParameters",
+    ):
         assert field in created
     assert set(created["responseElements"]) == {"x-amz-request-id", "x-amz-id-2"}
     assert copied["eventName"] == "ObjectCreated:Copy" and copied["s3"]["object"]["key"] == "dev/copy.py"

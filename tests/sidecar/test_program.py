@@ -211,7 +211,8 @@ def test_event_mode_syncs_changed_keys_from_sqs(s3env, dest, program):
         "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{s3env.bucket}"}},
     }
     sqs.set_queue_attributes(
-        QueueUrl=queue_url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [admit_s3]})}
+        QueueUrl=queue_url,
+        Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [admit_s3]})},
     )
     s3env.s3.put_bucket_notification_configuration(
         Bucket=s3env.bucket,
