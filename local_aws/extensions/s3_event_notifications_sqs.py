@@ -19,7 +19,12 @@ PutBucketNotificationConfiguration. Where it departs from AWS
   with ``aws:SourceArn`` = the bucket's ARN and ``aws:SourceAccount`` = its owner), and, for a
   queue encrypted with a KMS key, only if that is a customer managed key whose policy lets
   ``s3.amazonaws.com`` use ``kms:GenerateDataKey`` and ``kms:Decrypt`` (S3 cannot use the AWS
-  managed ``alias/aws/sqs``). moto delivered regardless.
+  managed ``alias/aws/sqs``; the key policy's conditions see ``aws:SourceAccount``,
+  ``aws:SourceArn`` and SQS's encryption context ``kms:EncryptionContext:aws:sqs:arn``). moto
+  delivered regardless.
+- **Filter rules**: S3 takes ``prefix``/``suffix`` in any case, an empty value included, and
+  answers ``Prefix``/``Suffix`` (what community.aws.s3_bucket_notification sends and compares);
+  moto crashed (HTTP 500) on ``Prefix`` or an empty value and matched lower case only.
 - **Validation**: PutBucketNotificationConfiguration sends the test event to every queue and
   fails with ``InvalidArgument`` "Unable to validate the following destination configurations"
   (the configuration unchanged) when one cannot be delivered; later events that cannot be
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 from typing import Any
 from urllib.parse import quote_plus
@@ -37,7 +43,8 @@ from urllib.parse import quote_plus
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.s3 import notifications
 from moto.s3.exceptions import S3ClientError
-from moto.s3.models import FakeBucket, S3Backend
+from moto.s3.models import FakeBucket, Notification, S3Backend
+from moto.s3.responses import S3Response
 
 from local_aws.extensions.s3_bucket_policy_conditions import _listed, _matches, condition_holds
 
@@ -172,6 +179,8 @@ def _key_usable(account_id: str, queue, context: dict[str, str]) -> bool:
         return False
     if key.key_manager != "CUSTOMER" or key.key_state != "Enabled":
         return False
+    # SQS asks KMS for the data key with the queue as encryption context.
+    context = {**context, "kms:EncryptionContext:aws:sqs:arn": queue.queue_arn}
     return policy_allows(key.policy, ["kms:GenerateDataKey", "kms:Decrypt"], key.arn, context)
 
 
@@ -249,6 +258,33 @@ def delete_object(
     return result
 
 
+RULE_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
+EMPTY_VALUE = re.compile(r"<Value\s*/>|<Value>\s*</Value>")
+EMPTY = "__local_aws_empty_filter_value__"
+
+
+def notification_config_from_body(self: S3Response) -> dict[str, Any]:
+    """moto's parser, with filter rule names taken in any case and kept as S3 answers them."""
+    body = self.body.decode() if isinstance(self.body, bytes) else self.body
+    body = RULE_NAME.sub(lambda m: f"<Name>{m.group(1).lower()}</Name>", body)
+    self.body = EMPTY_VALUE.sub(f"<Value>{EMPTY}</Value>", body).encode()
+    config = _original_notification_config_from_body(self)
+    for kind in ("Topic", "Queue", "CloudFunction"):
+        for entry in config.get(f"{kind}Configuration") or []:
+            for rule in ((entry.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []:
+                rule["Name"] = rule["Name"].capitalize()
+                rule["Value"] = "" if rule["Value"] == EMPTY else rule["Value"]
+    return config
+
+
+def key_matches(self: Notification, key_name: str) -> bool:
+    if "S3Key" not in self.filters:
+        return True
+    rules = {f["Name"].lower(): f["Value"] for f in self.filters["S3Key"]["FilterRule"]}
+    return key_name.startswith(rules.get("prefix", "")) and key_name.endswith(rules.get("suffix", ""))
+
+
+_original_notification_config_from_body = S3Response._notification_config_from_body
 _original_send_event = notifications.send_event
 _original_send_test_event = notifications.send_test_event
 _original_set_notification_configuration = FakeBucket.set_notification_configuration
@@ -260,3 +296,5 @@ def apply() -> None:
     notifications.send_test_event = send_test_event
     FakeBucket.set_notification_configuration = set_notification_configuration
     S3Backend.delete_object = delete_object
+    S3Response._notification_config_from_body = notification_config_from_body
+    Notification._key_matches = key_matches

@@ -77,7 +77,7 @@ def _queue(sqs, name="events", policy=True, key_id=None, bucket_arn=f"arn:aws:s3
     return url, arn
 
 
-def _configure(s3, arn, prefix="dev/"):
+def _configure(s3, arn, prefix="dev/", rule="prefix"):
     s3.put_bucket_notification_configuration(
         Bucket=BUCKET,
         NotificationConfiguration={
@@ -86,7 +86,7 @@ def _configure(s3, arn, prefix="dev/"):
                     "Id": "dags",
                     "QueueArn": arn,
                     "Events": EVENTS,
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}},
+                    "Filter": {"Key": {"FilterRules": [{"Name": rule, "Value": prefix}]}},
                 }
             ]
         },
@@ -205,3 +205,15 @@ def test_a_policy_removed_later_drops_the_events(clients):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
     s3.put_object(Bucket=BUCKET, Key="dev/a.py", Body=b"a")
     assert _bodies(sqs, url) == []
+
+
+def test_filter_rule_names_in_any_case_are_answered_capitalized_and_applied(clients):
+    s3, sqs = clients["s3"], clients["sqs"]
+    url, arn = _queue(sqs)
+    _configure(s3, arn, rule="Prefix")
+    (config,) = s3.get_bucket_notification_configuration(Bucket=BUCKET)["QueueConfigurations"]
+    assert config["Filter"]["Key"]["FilterRules"] == [{"Name": "Prefix", "Value": "dev/"}]
+    _bodies(sqs, url)
+    s3.put_object(Bucket=BUCKET, Key="prod/a.py", Body=b"a")
+    s3.put_object(Bucket=BUCKET, Key="dev/a.py", Body=b"a")
+    assert [r["s3"]["object"]["key"] for r in _records(sqs, url)] == ["dev/a.py"]
