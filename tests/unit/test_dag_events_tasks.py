@@ -14,9 +14,8 @@ import boto3
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from ansible_run import ROOT, run_playbook
-
 from ansible_collections.pathwai.airflow_ecs.plugins.filter.kms import key_policy
+from ansible_run import ROOT, run_playbook
 
 PREFIX, ENV, BUCKET, ACCOUNT = "airflow-local", "local", "pathwai-airflow3-dags-local", "123456789012"
 AWS = {"endpoint_url": "{{ lookup('env', 'AWS_ENDPOINT_URL') }}", "region": "us-east-1"}
