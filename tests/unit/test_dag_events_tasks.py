@@ -45,6 +45,53 @@ def _playbook(tmp_path: Path, key_arn: str) -> Path:
     return path
 
 
+def _audit_playbook(tmp_path: Path) -> Path:
+    play = {
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": [
+            {
+                "name": "Audit the DAG-events delivery",
+                "pathwai.airflow_ecs.airflow_audit": {
+                    "env": ENV,
+                    "name_prefix": PREFIX,
+                    "policy_dir": str(ROOT / "policies"),
+                    "required_kms_purposes": ["s3"],
+                    "endpoint_url": AWS["endpoint_url"],
+                    "region": "us-east-1",
+                    "data": {
+                        "dag_events": {
+                            "queue_name": f"{PREFIX}-dag-events",
+                            "dlq_name": f"{PREFIX}-dag-events-dlq",
+                            "bucket": BUCKET,
+                            "prefix": f"{ENV}/",
+                            "account_id": ACCOUNT,
+                        }
+                    },
+                },
+                "register": "audit",
+                "ignore_errors": True,
+            },
+            {
+                "ansible.builtin.copy": {
+                    "content": "{{ audit.findings | default([audit.msg | default('no findings returned')]) | to_json }}",
+                    "dest": str(tmp_path / "findings.json"),
+                    "mode": "0600",
+                }
+            },
+        ],
+    }
+    path = tmp_path / "audit.yml"
+    path.write_text(yaml.safe_dump([play]))
+    return path
+
+
+def _findings(tmp_path: Path) -> list[str]:
+    run = run_playbook(str(_audit_playbook(tmp_path)))
+    assert run.rc == 0, run.output[-3000:]
+    return json.loads((tmp_path / "findings.json").read_text())
+
+
 def _drain(sqs, url) -> list[dict]:
     bodies = []
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
@@ -59,6 +106,8 @@ def test_dag_events_queue_converges_delivers_and_reruns_unchanged(aws_endpoint, 
     row = yaml.safe_load((ROOT / "roles/kms/defaults/main.yml").read_text())["kms_keys"]["s3"]
     policy = key_policy("s3", row, ACCOUNT, "us-east-1", PREFIX)
     key_arn = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=f"alias/{PREFIX}-s3", TargetKeyId=key_arn)
+    kms.enable_key_rotation(KeyId=key_arn)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     playbook = _playbook(tmp_path, key_arn)
@@ -89,3 +138,10 @@ def test_dag_events_queue_converges_delivers_and_reruns_unchanged(aws_endpoint, 
         ("ObjectCreated:Put", f"{ENV}/dag.py"),
         ("ObjectRemoved:DeleteMarkerCreated", f"{ENV}/dag.py"),
     ]
+
+    assert _findings(tmp_path) == []
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": ""})
+    found = _findings(tmp_path)
+    assert any("does not notify the DAG-events queue" in f for f in found), found
+    assert any("no redrive to its dead-letter queue" in f for f in found), found
