@@ -175,7 +175,9 @@ def dag_events_resources(sqs, s3, events: dict) -> list[dict]:
     notifications. ``events``: queue_name, dlq_name, bucket, prefix, account_id."""
     queue = _queue_resource(live_reads.queue(sqs, events["queue_name"]), events["queue_name"])
     dlq = _queue_resource(live_reads.queue(sqs, events["dlq_name"]), events["dlq_name"])
-    queue["change"]["after"].update(role="dag_events", source_bucket=events["bucket"], account=events["account_id"])
+    queue["change"]["after"].update(
+        role="dag_events", source_bucket=events["bucket"], account=events["account_id"]
+    )
     dlq["change"]["after"]["role"] = "dag_events_dlq"
     configs = live_reads.bucket_notifications(s3, events["bucket"]).get("QueueConfigurations", [])
     notification = {

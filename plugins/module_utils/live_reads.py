@@ -180,7 +180,9 @@ def queue(sqs, name: str) -> dict | None:
     """An SQS queue's attributes (``Policy`` and ``RedrivePolicy`` parsed), or None."""
     try:
         url = sqs.get_queue_url(QueueName=name, aws_retry=True)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"], aws_retry=True)["Attributes"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"], aws_retry=True)[
+            "Attributes"
+        ]
     except is_boto3_error_code("AWS.SimpleQueueService.NonExistentQueue"):
         return None
     for key in ("Policy", "RedrivePolicy"):

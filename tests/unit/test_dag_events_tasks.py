@@ -74,7 +74,7 @@ def _audit_playbook(tmp_path: Path) -> Path:
             },
             {
                 "ansible.builtin.copy": {
-                    "content": "{{ audit.findings | default([audit.msg | default('no findings returned')]) | to_json }}",
+                    "content": "{{ audit.findings | default([audit.msg]) | to_json }}",
                     "dest": str(tmp_path / "findings.json"),
                     "mode": "0600",
                 }
