@@ -26,7 +26,7 @@ def sqs_event_statement(key: dict, account: str, region: str, prefix: str) -> di
         "Resource": "*",
         "Condition": {
             "StringEquals": {"aws:SourceAccount": account},
-            "ArnLike": {"kms:EncryptionContext:aws:sqs:arn": f"arn:aws:sqs:{region}:{account}:{queue}*"},
+            "StringLike": {"kms:EncryptionContext:aws:sqs:arn": f"arn:aws:sqs:{region}:{account}:{queue}*"},
         },
     }
 
