@@ -24,7 +24,7 @@ P = TABLE["regions"]["us-east-1"]
 H = 730  # hours a month
 ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "events", "sts", "secretsmanager", "ssm", "ssmmessages", "kms"]
 ENDPOINTS += ["elasticfilesystem", "monitoring", "ecs"]
-# Event-mode DAG delivery (airflow_dags_delivery: event, the inventories' setting): the dag-sync task long-polls SQS.
+# Event-mode DAG delivery (airflow_dags_delivery: event): the dag-sync task long-polls SQS.
 ENDPOINTS += ["sqs"]
 
 
