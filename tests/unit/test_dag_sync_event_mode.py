@@ -44,3 +44,29 @@ def test_poll_mode_has_no_queue_and_no_sqs_grant():
     environment, statements = _dag_sync(v)
     assert "DAG_SYNC_QUEUE_URL" not in environment and "DAG_SYNC_RECONCILE_INTERVAL" not in environment
     assert not [s for s in statements if any(a.startswith("sqs:") for a in s["Action"])]
+
+
+def _alarms_and_widgets(v: dict) -> tuple[dict, list[str]]:
+    from ansible_collections.pathwai.airflow_ecs.plugins.filter.monitoring import dashboard_body
+    from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_monitoring as pmon
+
+    alarms = {a["name"]: a for a in pmon.alarms(v)}
+    titles = [w["properties"]["title"] for w in dashboard_body(pmon.monitoring_context(v))["widgets"]]
+    return alarms, titles
+
+
+def test_event_mode_alarms_on_the_queue_age_and_the_dead_letters():
+    v = inventory_vars("prod")
+    alarms, titles = _alarms_and_widgets(v)
+    prefix = v["monitoring_name_prefix"]
+    age, dead = alarms[f"{prefix}-dag-events-age"], alarms[f"{prefix}-dag-events-dead-letters"]
+    assert (age["namespace"], age["metric_name"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert age["dimensions"] == {"QueueName": f"{prefix}-dag-events"} and age["threshold"] == 300
+    assert dead["metric_name"] == "ApproximateNumberOfMessagesVisible" and dead["threshold"] == 0
+    assert dead["dimensions"] == {"QueueName": f"{prefix}-dag-events-dlq"} and dead["alarm_actions"]
+    assert "DAG events: oldest message age (s), dead-lettered messages" in titles
+
+    v["monitoring_dags_delivery"] = "poll"
+    alarms, titles = _alarms_and_widgets(v)
+    assert not [name for name in alarms if "dag-events" in name]
+    assert not [t for t in titles if t.startswith("DAG events")]
