@@ -25,6 +25,7 @@ PutBucketNotificationConfiguration. Where it departs from AWS
 - **Filter rules**: S3 takes ``prefix``/``suffix`` in any case, an empty value included, and
   answers ``Prefix``/``Suffix`` (what community.aws.s3_bucket_notification sends and compares);
   moto crashed (HTTP 500) on ``Prefix`` or an empty value and matched lower case only.
+- **Delivery delay**: a queue's ``DelaySeconds`` holds S3's events back as it holds any message.
 - **Validation**: PutBucketNotificationConfiguration sends the test event to every queue and
   fails with ``InvalidArgument`` "Unable to validate the following destination configurations"
   (the configuration unchanged) when one cannot be delivered; later events that cannot be
@@ -202,7 +203,10 @@ def _send(account_id: str, bucket: FakeBucket, arn: str, body: dict) -> bool:
     queue = _queue(account_id, arn)
     from moto.sqs.models import sqs_backends
 
-    sqs_backends[account_id][queue.region].send_message(queue_name=queue.name, message_body=json.dumps(body))
+    # The queue's own DelaySeconds applies, as to any message sent to it.
+    sqs_backends[account_id][queue.region].send_message(
+        queue_name=queue.name, message_body=json.dumps(body), delay_seconds=int(queue.delay_seconds or 0)
+    )
     return True
 
 

@@ -217,3 +217,26 @@ def test_filter_rule_names_in_any_case_are_answered_capitalized_and_applied(clie
     s3.put_object(Bucket=BUCKET, Key="prod/a.py", Body=b"a")
     s3.put_object(Bucket=BUCKET, Key="dev/a.py", Body=b"a")
     assert [r["s3"]["object"]["key"] for r in _records(sqs, url)] == ["dev/a.py"]
+
+
+def test_the_queues_delivery_delay_holds_the_events_back(clients):
+    s3, sqs = clients["s3"], clients["sqs"]
+    url, arn = _queue(sqs)
+    _configure(s3, arn)
+    _bodies(sqs, url)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "900"})
+    s3.put_object(Bucket=BUCKET, Key="dev/a.py", Body=b"a")
+    names = ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessages"]
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    assert counts == {"ApproximateNumberOfMessagesDelayed": "1", "ApproximateNumberOfMessages": "0"}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "0"})
+    s3.put_object(Bucket=BUCKET, Key="dev/b.py", Body=b"b")
+    assert [r["s3"]["object"]["key"] for r in _records(sqs, url)] == ["dev/b.py"]
+
+
+def test_set_queue_attributes_keeps_the_policy_it_does_not_name(clients):
+    sqs = clients["sqs"]
+    url, arn = _queue(sqs)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "60"})
+    policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    assert json.loads(policy) == json.loads(_queue_policy(arn))
