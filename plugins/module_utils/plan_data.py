@@ -576,8 +576,9 @@ def data_policies(v: dict) -> list[dict]:
         name = names[policy["Bucket"]["Ref"]]
         document = policy["PolicyDocument"]
         out.append({"name": f"{name} bucket policy", "kind": "resource", "document": document})
+    queues = {r["id"]: r["properties"]["QueueName"] for r in _dag_events(v) if r["type"] == "AWS::SQS::Queue"}
     for policy in (r for r in _dag_events(v) if r["type"] == "AWS::SQS::QueuePolicy"):
-        name = f"{policy['id']} queue policy"
+        name = f"{queues[policy['properties']['Queues'][0]['Ref']]} queue policy"
         out.append({"name": name, "kind": "resource", "document": policy["properties"]["PolicyDocument"]})
     for role in (r["properties"] for r in _rds(v) if r["type"] == "AWS::IAM::Role"):
         document = role["AssumeRolePolicyDocument"]
