@@ -561,9 +561,31 @@ def _row_statements(ctx: dict, row: dict) -> list[dict]:
     return statements
 
 
+def dag_events_context(delivery: str, region: str, account_id: str, queue_name: str, reconcile: int) -> dict:
+    """The DAG-events queue the dag-sync program long-polls in event mode (the data role's queue,
+    named by the layer names), and its full-reconcile interval; empty in poll mode."""
+    if delivery != "event":
+        return {}
+    return {
+        "queue_arn": f"arn:aws:sqs:{region}:{account_id}:{queue_name}",
+        "queue_url": f"https://sqs.{region}.amazonaws.com/{account_id}/{queue_name}",
+        "reconcile_interval": int(reconcile),
+    }
+
+
+def _dag_events_statements(ctx: dict) -> list[dict]:
+    """Event mode: receive and delete on the DAG-events queue only (DeleteMessageBatch is
+    sqs:DeleteMessage); its messages are decrypted with the s3 key, already granted (DagsKey)."""
+    events = ctx.get("dag_events") or {}
+    if not events:
+        return []
+    return [_statement("DagEvents", ["sqs:DeleteMessage", "sqs:ReceiveMessage"], events["queue_arn"])]
+
+
 def _dag_sync_statements(ctx: dict) -> list[dict]:
     dags = f"arn:aws:s3:::{ctx['dags_bucket']}"
     return [
+        *_dag_events_statements(ctx),
         _statement("DagsList", ["s3:ListBucket"], dags, {"StringLike": {"s3:prefix": [f"{ctx['env']}/*"]}}),
         _statement("DagsRead", ["s3:GetObject"], f"{dags}/{ctx['env']}/*"),
         _statement("DagsKey", ["kms:Decrypt"], ctx["key_arns"]["s3"]),
@@ -826,6 +848,17 @@ def airflow_task_definition(service: str, ctx: dict) -> dict:
     return _task(ctx, service, row, containers, ctx["task_role_arns"][service], _dags_volume(ctx))
 
 
+def _dag_events_environment(ctx: dict) -> dict:
+    """Event mode on (the queue's URL) with its periodic full reconcile; nothing in poll mode."""
+    events = ctx.get("dag_events") or {}
+    if not events:
+        return {}
+    return {
+        "DAG_SYNC_QUEUE_URL": events["queue_url"],
+        "DAG_SYNC_RECONCILE_INTERVAL": str(events["reconcile_interval"]),
+    }
+
+
 def dag_sync_task_definition(ctx: dict) -> dict:
     row = ctx["dag_sync"]
     env = {
@@ -835,6 +868,7 @@ def dag_sync_task_definition(ctx: dict) -> dict:
         "DAG_SYNC_METRIC_NAMESPACE": ctx["dag_sync_metric_namespace"],
         "AWS_REGION": ctx["region"],
         "AWS_DEFAULT_REGION": ctx["region"],
+        **_dag_events_environment(ctx),
         **(row.get("environment") or {}),
     }
     container = {
@@ -1066,6 +1100,7 @@ class FilterModule:
             "compute_problems": compute_problems,
             "airflow_names": layer_names,
             "compute_role_items": role_items,
+            "compute_dag_events_context": dag_events_context,
             "compute_log_groups": log_groups,
             "compute_log_group_items": log_group_items,
             "task_role_arns": task_role_arns,

@@ -384,6 +384,53 @@ def s3_access_log_bucket_policy(bucket: str, account_id: str, source_buckets: li
     return policy
 
 
+def dag_events_queue_policy(queue_arn: str, bucket: str, account_id: str) -> dict:
+    """The DAG-events queue's policy: only S3, on behalf of the DAGs bucket of this account
+    (``aws:SourceArn`` and ``aws:SourceAccount``), may send; nothing reaches the queue without TLS.
+    Readers (the dag-sync task role) are granted by IAM in the same account, not here."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTLS",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "S3DagsBucketNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"},
+                    "StringEquals": {"aws:SourceAccount": str(account_id)},
+                },
+            },
+        ],
+    }
+
+
+def dlq_policy(queue_arn: str) -> dict:
+    """The dead-letter queue's policy: nothing without TLS (SQS moves messages there itself)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTLS",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
 def rds_monitoring_trust_policy(account_id: str) -> dict:
     """Who may assume the RDS enhanced-monitoring role: the RDS monitoring service, for our account."""
     return service_trust_policy("monitoring.rds.amazonaws.com", account_id)
@@ -531,4 +578,6 @@ class FilterModule:
             "rds_monitoring_role": rds_monitoring_role,
             "bucket_lifecycle_rules": bucket_lifecycle_rules,
             "bucket_access_logging": bucket_access_logging,
+            "dag_events_queue_policy": dag_events_queue_policy,
+            "dlq_policy": dlq_policy,
         }

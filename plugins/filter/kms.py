@@ -8,11 +8,30 @@ from __future__ import annotations
 import json
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
 
-def key_policy(purpose: str, key: dict, account: str, region: str) -> dict:
+def sqs_event_statement(key: dict, account: str, region: str, prefix: str) -> dict:
+    """S3 sending event notifications to our SSE-KMS DAG-events queue (and SQS moving them to its
+    dead-letter queue): S3 calls KMS itself, so the grant is limited by the source account and by
+    the queue the data key is for (SQS's encryption context ``aws:sqs:arn``)."""
+    queue = names(prefix)["dag_events_queue"]
+    return {
+        "Sid": "AllowS3EventNotificationsToDagEventsQueue",
+        "Effect": "Allow",
+        "Principal": {"Service": key["service_principal"]},
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account},
+            "StringLike": {"kms:EncryptionContext:aws:sqs:arn": f"arn:aws:sqs:{region}:{account}:{queue}*"},
+        },
+    }
+
+
+def key_policy(purpose: str, key: dict, account: str, region: str, prefix: str = "") -> dict:
     """kms:* for the account root only (IAM grants narrower rights), and the service that encrypts
     with the key: limited by kms:ViaService, by the log-group encryption context, or by the source
     account, whichever the purpose's entry of ``kms_keys`` names."""
@@ -66,6 +85,8 @@ def key_policy(purpose: str, key: dict, account: str, region: str) -> dict:
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             }
         )
+    if key.get("sqs_event_queues"):
+        statements.append(sqs_event_statement(key, account, region, prefix))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -78,7 +99,7 @@ def kms_key_specs(keys: dict, cfg: dict) -> list[dict]:
         {
             "alias": f"alias/{prefix}-{purpose}",
             "description": f"{prefix} {key['description']}",
-            "policy": json.dumps(key_policy(purpose, key, cfg["account"], cfg["region"])),
+            "policy": json.dumps(key_policy(purpose, key, cfg["account"], cfg["region"], prefix)),
             "enable_key_rotation": bool(cfg["rotation"]),
             "tags": {
                 **(cfg.get("tags") or {}),

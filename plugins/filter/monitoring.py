@@ -27,6 +27,8 @@ PLACEHOLDERS = (
     "@efs",
     "@cluster",
     "@pool",
+    "@dag_events_queue",
+    "@dag_events_dlq",
 )
 PROTOCOLS = ("email", "email-json", "http", "https", "sqs", "lambda", "sms", "application", "firehose")
 STORAGE_PERCENT = "@rds_storage_percent:"
@@ -189,6 +191,8 @@ def _enabled(row: dict, ctx: dict) -> bool:
     enabled = row.get("enabled", True)
     if enabled == "@efs_bursting":
         return ctx.get("efs_throughput_mode", "bursting") == "bursting"
+    if enabled == "@dag_events":
+        return bool(ctx.get("dag_events_queue"))
     if isinstance(enabled, str):
         return enabled.strip().lower() in ("true", "yes", "1", "on")
     return bool(enabled)
@@ -403,6 +407,23 @@ def dashboard_body(ctx: dict) -> dict:
             "Average",
         ),
     ]
+    if ctx.get("dag_events_queue"):
+        rows.append(
+            (
+                "DAG events: oldest message age (s), dead-lettered messages",
+                [
+                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", ctx["dag_events_queue"]],
+                    [
+                        "AWS/SQS",
+                        "ApproximateNumberOfMessagesVisible",
+                        "QueueName",
+                        ctx["dag_events_dlq"],
+                        {"yAxis": "right"},
+                    ],
+                ],
+                "Maximum",
+            )
+        )
     widgets = [
         _metric_widget(title, metrics, region, x=12 * (i % 2), y=6 * (i // 2), stat=stat, period=60)
         for i, (title, metrics, stat) in enumerate(rows)
@@ -431,6 +452,9 @@ def context(found: dict, cfg: dict) -> dict:
         "efs": found.get("efs_id") or "",
         "efs_throughput_mode": found.get("efs_throughput_mode") or "bursting",
         "cluster": cfg["cluster"],
+        # Event-mode DAG delivery: the data role's queues (empty in poll mode: no alarm, no widget).
+        "dag_events_queue": cfg.get("dag_events_queue") or "",
+        "dag_events_dlq": cfg.get("dag_events_dlq") or "",
     }
 
 

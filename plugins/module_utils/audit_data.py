@@ -150,3 +150,53 @@ def log_group_resources(logs, prefix: str) -> list[dict]:
         )
         for g in live_reads.log_groups(logs, prefix)
     ]
+
+
+def _queue_resource(found: dict | None, name: str) -> dict:
+    if found is None:
+        return resource("aws_sqs_queue", name, {"id": name, "missing": True})
+    redrive = found.get("RedrivePolicy") or {}
+    return resource(
+        "aws_sqs_queue",
+        name,
+        {
+            "id": name,
+            "arn": found.get("QueueArn"),
+            "key_id": key_id(found.get("KmsMasterKeyId")),
+            "policy": found.get("Policy") or {},
+            "dead_letter_target": redrive.get("deadLetterTargetArn"),
+            "max_receive_count": int(redrive.get("maxReceiveCount", 0)),
+        },
+    )
+
+
+def dag_events_resources(sqs, s3, events: dict) -> list[dict]:
+    """The DAG-events queue and its dead-letter queue (key, policy, redrive) and the DAGs bucket's
+    notifications. ``events``: queue_name, dlq_name, bucket, prefix, account_id."""
+    queue = _queue_resource(live_reads.queue(sqs, events["queue_name"]), events["queue_name"])
+    dlq = _queue_resource(live_reads.queue(sqs, events["dlq_name"]), events["dlq_name"])
+    queue["change"]["after"].update(
+        role="dag_events", source_bucket=events["bucket"], account=events["account_id"]
+    )
+    dlq["change"]["after"]["role"] = "dag_events_dlq"
+    configs = live_reads.bucket_notifications(s3, events["bucket"]).get("QueueConfigurations", [])
+    notification = {
+        "id": events["bucket"],
+        "prefix": events["prefix"],
+        "queues": [
+            {
+                "queue_arn": c["QueueArn"],
+                "events": sorted(c.get("Events", [])),
+                "prefix": next(
+                    (
+                        r["Value"]
+                        for r in c.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+                        if r["Name"].lower() == "prefix"
+                    ),
+                    "",
+                ),
+            }
+            for c in configs
+        ],
+    }
+    return [queue, dlq, resource("aws_s3_bucket_notification", events["bucket"], notification)]

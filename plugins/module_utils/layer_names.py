@@ -20,6 +20,8 @@ PATTERNS = {
     "redis": "{p}-redis",
     "dags_file_system": "{p}-dags",
     "access_point": "{p}-airflow",
+    "dag_events_queue": "{p}-dag-events",
+    "dag_events_dlq": "{p}-dag-events-dlq",
     "alb": "{p}-alb",
     "target_group": "{p}-api",
     "cluster": "{p}",

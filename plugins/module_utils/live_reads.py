@@ -176,6 +176,30 @@ def _bucket_details(s3, name: str) -> dict:
     return out
 
 
+def queue(sqs, name: str) -> dict | None:
+    """An SQS queue's attributes (``Policy`` and ``RedrivePolicy`` parsed), or None."""
+    try:
+        url = sqs.get_queue_url(QueueName=name, aws_retry=True)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"], aws_retry=True)[
+            "Attributes"
+        ]
+    except is_boto3_error_code("AWS.SimpleQueueService.NonExistentQueue"):
+        return None
+    for key in ("Policy", "RedrivePolicy"):
+        attributes[key] = _json(attributes[key]) if attributes.get(key) else None
+    return attributes
+
+
+def bucket_notifications(s3, name: str) -> dict:
+    """A bucket's event notification configuration (``QueueConfigurations``, ...)."""
+    try:
+        found = s3.get_bucket_notification_configuration(Bucket=name, aws_retry=True)
+    except is_boto3_error_code("NoSuchBucket"):
+        return {}
+    found.pop("ResponseMetadata", None)
+    return found
+
+
 def secrets(secretsmanager, prefix: str) -> list[dict]:
     """The secrets named ``<prefix>/...`` (metadata only: never a value)."""
     listed = paginate(secretsmanager, "list_secrets", Filters=[{"Key": "name", "Values": [prefix + "/"]}])

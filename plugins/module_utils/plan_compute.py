@@ -21,6 +21,7 @@ import json
 import uuid
 
 from ansible_collections.pathwai.airflow_ecs.plugins.filter import compute as cf
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import plan_model as pm
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.ecs_cluster import (
     create_cluster_request,
@@ -120,6 +121,13 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "migrate": v["compute_migrate"],
         "secret_arns": _secret_arns(v, stand),
         "dag_sync_metric_namespace": v["compute_dag_sync_metric_namespace"],
+        "dag_events": cf.dag_events_context(
+            v.get("compute_dags_delivery", "poll"),
+            v["compute_region"],
+            _account(v),
+            layer_names.names(prefix)["dag_events_queue"],
+            v.get("compute_dag_sync_reconcile_interval", 300),
+        ),
     }
 
 

@@ -23,7 +23,9 @@ from ansible_collections.pathwai.airflow_ecs.plugins.filter.data import (
     bucket_lifecycle_rules,
     bucket_tls_policy,
     connection_secrets,
+    dag_events_queue_policy,
     dag_sync_role_arn,
+    dlq_policy,
     efs_file_system_policy,
     generated_secrets,
     mount_targets,
@@ -72,6 +74,8 @@ ACCESS_POINT_ID = "EfsAccessPoint"
 EXPIRE_LOGS_RULE = "expire-task-logs"
 ACCESS_LOGS = "s3-access-logs"  # the access-log bucket's airflow:component (and bucket_id purpose)
 RDS_MONITORING_ROLE_ID = role_id("rds-monitoring")
+DAG_EVENTS_ID = "DagEventsQueue"
+DAG_EVENTS_DLQ_ID = "DagEventsDlq"
 
 
 def _account(v: dict) -> str:
@@ -433,6 +437,9 @@ def _buckets(v: dict) -> list[dict]:
         }
         sources = {"BucketName": variable}
         sources["LifecycleConfiguration"] = "data_s3_abort_incomplete_multipart_days"
+        if purpose == "dags" and _event_mode(v):
+            properties["NotificationConfiguration"] = _notifications(v)
+            sources["NotificationConfiguration"] = "data_dags_delivery"
         if name in logging_of:
             properties["LoggingConfiguration"] = {
                 "DestinationBucketName": ref(bucket_id(ACCESS_LOGS)),
@@ -449,6 +456,83 @@ def _buckets(v: dict) -> list[dict]:
             )
         )
     return out
+
+
+def _event_mode(v: dict) -> bool:
+    return v.get("data_dags_delivery") == "event"
+
+
+def _queue_arn(v: dict, name: str) -> str:
+    return f"arn:aws:sqs:{v['data_region']}:{_account(v)}:{name}"
+
+
+def _dag_events(v: dict) -> list[dict]:
+    """dag_events.yml (event mode): the dead-letter queue, the queue redriving to it, their policies."""
+    if not _event_mode(v):
+        return []
+    names = layer_names(v["data_name_prefix"])
+    common = {
+        "KmsMasterKeyId": _key("s3"),
+        "KmsDataKeyReusePeriodSeconds": int(v["data_dag_events_kms_reuse_seconds"]),
+    }
+    dlq = {
+        "QueueName": names["dag_events_dlq"],
+        **common,
+        "MessageRetentionPeriod": int(v["data_dag_events_dlq_retention_seconds"]),
+        "Tags": _tags(v, "dag-events-dlq"),
+    }
+    queue = {
+        "QueueName": names["dag_events_queue"],
+        **common,
+        "MessageRetentionPeriod": int(v["data_dag_events_retention_seconds"]),
+        "VisibilityTimeout": int(v["data_dag_events_visibility_timeout"]),
+        "ReceiveMessageWaitTimeSeconds": 20,
+        "RedrivePolicy": {
+            "deadLetterTargetArn": get_att(DAG_EVENTS_DLQ_ID, "Arn"),
+            "maxReceiveCount": int(v["data_dag_events_max_receive_count"]),
+        },
+        "Tags": _tags(v, "dag-events"),
+    }
+    queue_arn = _queue_arn(v, names["dag_events_queue"])
+    policies = {
+        DAG_EVENTS_ID: dag_events_queue_policy(queue_arn, v["data_dags_bucket_name"], _account(v)),
+        DAG_EVENTS_DLQ_ID: dlq_policy(_queue_arn(v, names["dag_events_dlq"])),
+    }
+    out = [
+        resource(
+            "AWS::SQS::Queue",
+            DAG_EVENTS_DLQ_ID,
+            dlq,
+            {"MessageRetentionPeriod": "data_dag_events_dlq_retention_seconds"},
+        ),
+        resource(
+            "AWS::SQS::Queue",
+            DAG_EVENTS_ID,
+            queue,
+            {"VisibilityTimeout": "data_dag_events_visibility_timeout"},
+        ),
+    ]
+    for target, document in policies.items():
+        out.append(
+            resource(
+                "AWS::SQS::QueuePolicy",
+                f"{target}Policy",
+                {"Queues": [ref(target)], "PolicyDocument": document},
+                {"PolicyDocument": "data_dags_bucket_name"},
+            )
+        )
+    return out
+
+
+def _notifications(v: dict) -> dict:
+    """The DAGs bucket's notifications (dag_events.yml): created and removed objects under <env>/."""
+    rules = {"S3Key": {"Rules": [{"Name": "prefix", "Value": f"{v['airflow_env']}/"}]}}
+    return {
+        "QueueConfigurations": [
+            {"Event": event, "Queue": get_att(DAG_EVENTS_ID, "Arn"), "Filter": rules}
+            for event in ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+        ]
+    }
 
 
 def _secrets(v: dict) -> list[dict]:
@@ -474,7 +558,7 @@ def _secrets(v: dict) -> list[dict]:
 
 def data_resources(v: dict) -> list[dict]:
     """Every resource the data role creates, with the properties it sends."""
-    return _secrets(v) + _rds(v) + _redis(v) + _efs(v) + _buckets(v)
+    return _secrets(v) + _rds(v) + _redis(v) + _efs(v) + _dag_events(v) + _buckets(v)
 
 
 def data_policies(v: dict) -> list[dict]:
@@ -492,6 +576,10 @@ def data_policies(v: dict) -> list[dict]:
         name = names[policy["Bucket"]["Ref"]]
         document = policy["PolicyDocument"]
         out.append({"name": f"{name} bucket policy", "kind": "resource", "document": document})
+    queues = {r["id"]: r["properties"]["QueueName"] for r in _dag_events(v) if r["type"] == "AWS::SQS::Queue"}
+    for policy in (r for r in _dag_events(v) if r["type"] == "AWS::SQS::QueuePolicy"):
+        name = f"{queues[policy['properties']['Queues'][0]['Ref']]} queue policy"
+        out.append({"name": name, "kind": "resource", "document": policy["properties"]["PolicyDocument"]})
     for role in (r["properties"] for r in _rds(v) if r["type"] == "AWS::IAM::Role"):
         document = role["AssumeRolePolicyDocument"]
         out.append({"name": f"{role['RoleName']} trust", "kind": "trust", "document": document})
@@ -841,7 +929,64 @@ def _bucket(res: dict) -> list:
                 ),
             )
         )
+    out += _bucket_notification(this, p.get("NotificationConfiguration"))
     return out
+
+
+def _queue(res: dict) -> list:
+    p = res["properties"]
+    redrive = p.get("RedrivePolicy")
+    values = {
+        "name": p.get("QueueName"),
+        "kms_master_key_id": tf_ref(p.get("KmsMasterKeyId"), "arn"),
+        "kms_data_key_reuse_period_seconds": _int(p.get("KmsDataKeyReusePeriodSeconds")),
+        "message_retention_seconds": _int(p.get("MessageRetentionPeriod")),
+        "visibility_timeout_seconds": _int(p.get("VisibilityTimeout")),
+        "receive_wait_time_seconds": _int(p.get("ReceiveMessageWaitTimeSeconds")),
+        "redrive_policy": redrive
+        and json.dumps(
+            {
+                "deadLetterTargetArn": tf_ref(redrive.get("deadLetterTargetArn"), "arn"),
+                "maxReceiveCount": redrive.get("maxReceiveCount"),
+            }
+        ),
+        "tags": tf_tags(p.get("Tags")),
+    }
+    return [("aws_sqs_queue", "", _present(values))]
+
+
+def _queue_policy(res: dict) -> list:
+    p = res["properties"]
+    values = {
+        "queue_url": tf_ref((p.get("Queues") or [None])[0]),
+        "policy": _policy_json(p.get("PolicyDocument")),
+    }
+    return [("aws_sqs_queue_policy", "", _present(values))]
+
+
+def _bucket_notification(this, configuration: dict | None) -> list:
+    queues = (configuration or {}).get("QueueConfigurations") or []
+    if not queues:
+        return []
+    values = {
+        "bucket": this,
+        "queue": [
+            {
+                "queue_arn": tf_ref(q.get("Queue"), "arn"),
+                "events": [q.get("Event")],
+                "filter_prefix": next(
+                    (
+                        r["Value"]
+                        for r in q.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+                        if r["Name"] == "prefix"
+                    ),
+                    None,
+                ),
+            }
+            for q in queues
+        ],
+    }
+    return [("aws_s3_bucket_notification", "Notification", values)]
 
 
 def _bucket_policy(res: dict) -> list:
@@ -884,6 +1029,8 @@ TERRAFORM = {
     "AWS::EFS::AccessPoint": _access_point,
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SQS::QueuePolicy": _queue_policy,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::Logs::LogGroup": _log_group,
 }

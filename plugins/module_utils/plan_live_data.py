@@ -28,10 +28,14 @@ REDIS_ID, REDIS_SUBNET_GROUP_ID, REDIS_PARAMETER_GROUP_ID = (
 EFS_ID, EFS_ACCESS_POINT_ID = "EfsFileSystem", "EfsAccessPoint"
 
 
+DAG_EVENTS_ID, DAG_EVENTS_DLQ_ID = "DagEventsQueue", "DagEventsDlq"
+
+
 def data(live: Live) -> None:
     _rds(live)
     _redis(live)
     _efs(live)
+    _dag_events(live)
     _buckets(live)
     _secrets(live)
     _log_groups(live)
@@ -300,6 +304,7 @@ def _buckets(live: Live) -> None:
             else None,
             "LifecycleConfiguration": {"Rules": lifecycle} if lifecycle else None,
             "LoggingConfiguration": found["Logging"],
+            "NotificationConfiguration": _notifications(s3, name),
             "Tags": tags(found["Tags"]),
         }
         logical = live.add("AWS::S3::Bucket", bucket_id(purpose), props, None, f"arn:aws:s3:::{name}")
@@ -317,6 +322,65 @@ def _buckets(live: Live) -> None:
         logging = res["properties"].get("LoggingConfiguration") if res["type"] == "AWS::S3::Bucket" else None
         if logging and "DestinationBucketName" in logging:
             logging["DestinationBucketName"] = live.by_name(logging["DestinationBucketName"])
+
+
+def _dag_events(live: Live) -> None:
+    """Event-mode DAG delivery: the DAG-events queue and its DLQ with their policies (none in poll mode)."""
+    sqs = live.client("sqs")
+    names = layer_names(live.scope["name_prefix"])
+    for logical, name in (
+        (DAG_EVENTS_DLQ_ID, names["dag_events_dlq"]),
+        (DAG_EVENTS_ID, names["dag_events_queue"]),
+    ):
+        found = live_reads.queue(sqs, name)
+        if found is None:
+            continue
+        redrive = found.get("RedrivePolicy")
+        props = {
+            "QueueName": name,
+            "KmsMasterKeyId": found.get("KmsMasterKeyId"),
+            "KmsDataKeyReusePeriodSeconds": _int(found.get("KmsDataKeyReusePeriodSeconds")),
+            "MessageRetentionPeriod": _int(found.get("MessageRetentionPeriod")),
+            "VisibilityTimeout": _int(found.get("VisibilityTimeout")),
+            "ReceiveMessageWaitTimeSeconds": _int(found.get("ReceiveMessageWaitTimeSeconds")) or None,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": redrive["deadLetterTargetArn"],
+                "maxReceiveCount": int(redrive["maxReceiveCount"]),
+            }
+            if redrive
+            else None,
+        }
+        url = sqs.get_queue_url(QueueName=name, aws_retry=True)["QueueUrl"]
+        live.add("AWS::SQS::Queue", logical, props, url, found.get("QueueArn"))
+        if found.get("Policy"):
+            live.add(
+                "AWS::SQS::QueuePolicy",
+                f"{logical}Policy",
+                {"Queues": [ref(logical)], "PolicyDocument": found["Policy"]},
+            )
+            live.policy(f"{name} queue policy", "resource", found["Policy"])
+
+
+def _int(value):
+    return int(value) if value not in (None, "") else None
+
+
+def _notifications(s3, name: str) -> dict | None:
+    """The bucket's queue notifications in CloudFormation's shape (one entry per event)."""
+    configs = live_reads.bucket_notifications(s3, name).get("QueueConfigurations") or []
+    entries = []
+    for config in configs:
+        rules = [
+            {"Name": r["Name"].lower(), "Value": r["Value"]}
+            for r in config.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+            if r.get("Value")
+        ]
+        for event in config.get("Events", []):
+            entry = {"Event": event, "Queue": config["QueueArn"]}
+            if rules:
+                entry["Filter"] = {"S3Key": {"Rules": rules}}
+            entries.append(entry)
+    return {"QueueConfigurations": entries} if entries else None
 
 
 def _secrets(live: Live) -> None:

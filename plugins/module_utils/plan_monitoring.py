@@ -125,6 +125,16 @@ def planned_targets(v: dict) -> dict:
     }
 
 
+def dag_events_settings(v: dict) -> dict:
+    """The DAG-events queue and DLQ names in event mode (the role's lookup.yml passes the same)."""
+    if v.get("monitoring_dags_delivery") != "event":
+        return {}
+    return {
+        "dag_events_queue": v["monitoring_names"]["dag_events_queue"],
+        "dag_events_dlq": v["monitoring_names"]["dag_events_dlq"],
+    }
+
+
 def monitoring_context(v: dict, found: dict | None = None) -> dict:
     """The role's ``monitoring_context`` (roles/monitoring/tasks/lookup.yml)."""
     settings = {
@@ -134,6 +144,7 @@ def monitoring_context(v: dict, found: dict | None = None) -> dict:
         "notify_on_scaling": v["monitoring_notify_on_scaling"],
         "notify_ok": v["monitoring_notify_ok"],
         "cluster": v["monitoring_cluster_name"],
+        **dag_events_settings(v),
     }
     return context(planned_targets(v) if found is None else found, settings)
 

@@ -80,6 +80,20 @@ options:
         description: The RDS instance must have enhanced monitoring on (an interval above 0 and its role).
         type: bool
         default: false
+      dag_events:
+        description:
+          - Event-mode DAG delivery to audit (omit when DAGs are delivered by polling). The queue and its
+            dead-letter queue must exist and be encrypted with the s3 key, the queue must redrive to the
+            dead-letter queue, every Allow of its policy must be C(sqs:SendMessage) for C(s3.amazonaws.com)
+            with C(aws:SourceArn) the bucket and C(aws:SourceAccount) this account, and the bucket must
+            notify the queue of C(s3:ObjectCreated:*) and C(s3:ObjectRemoved:*) under O(data.dag_events.prefix).
+        type: dict
+        suboptions:
+          queue_name: {description: The DAG-events queue's name., type: str, required: true}
+          dlq_name: {description: Its dead-letter queue's name., type: str, required: true}
+          bucket: {description: The DAGs bucket., type: str, required: true}
+          prefix: {description: The environment's key prefix (C(<env>/))., type: str, required: true}
+          account_id: {description: The account that owns the bucket and the queue., type: str, required: true}
   compute:
     description:
       - The compute layer to audit in the live account (omit before phase 3 exists). IAM statements (no
@@ -198,6 +212,10 @@ def data_resources(module, data: dict) -> list[dict]:
         out += audit_data.secret_resources(retrying_client(module, "secretsmanager"), data["secret_prefix"])
     if data["log_group_prefix"]:
         out += audit_data.log_group_resources(retrying_client(module, "logs"), data["log_group_prefix"])
+    if data["dag_events"]:
+        out += audit_data.dag_events_resources(
+            retrying_client(module, "sqs"), retrying_client(module, "s3"), data["dag_events"]
+        )
     return out
 
 
@@ -239,6 +257,16 @@ def main():
                     log_group_prefix=dict(type="str"),
                     min_log_retention_days=dict(type="int", default=0),
                     rds_monitoring_required=dict(type="bool", default=False),
+                    dag_events=dict(
+                        type="dict",
+                        options=dict(
+                            queue_name=dict(type="str", required=True),
+                            dlq_name=dict(type="str", required=True),
+                            bucket=dict(type="str", required=True),
+                            prefix=dict(type="str", required=True),
+                            account_id=dict(type="str", required=True),
+                        ),
+                    ),
                 ),
             ),
             compute=dict(
@@ -293,6 +321,7 @@ def main():
             "compute": bool(params["compute"]),
             "min_log_retention_days": (params["data"] or {}).get("min_log_retention_days") or 0,
             "rds_monitoring": bool((params["data"] or {}).get("rds_monitoring_required")),
+            "dag_events": bool((params["data"] or {}).get("dag_events")),
             "execute_command_allowed": (params["compute"] or {}).get("execute_command_allowed", True),
         },
         "resource_changes": resources,

@@ -617,6 +617,11 @@ def test_a_task_routed_to_the_second_queue_runs_on_the_second_pool(deployed, run
 def test_a_dag_uploaded_after_an_idle_spell_shows_within_the_promise(deployed, running, api, report):
     """The first DAG after a quiet spell: the sync program has found nothing for more cycles than
     its back-off threshold (5 by default), as on a stack nobody touched for a few minutes."""
+    if _event_mode(running):
+        pytest.skip(
+            "event mode: the DAG sync long-polls SQS without back-off, so a quiet spell cannot delay the "
+            "first DAG after it; the poll-mode fallback is measured by test_poll_mode_fallback_within_60_s"
+        )
     sync = running["procs"]["dag-sync"]
     idle_after = int(running["envs"]["dag-sync"].get("DAG_SYNC_BACKOFF_AFTER", 5))
     idle = f"{idle_after + 1} idle sync cycles"
@@ -651,3 +656,191 @@ def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
                 f"{service}: task memory {component['task_memory_mib']} MiB < 2 x PSS {pss_mib} MiB"
             )
     assert not problems, problems
+
+
+# ---- event-mode delivery (issue 18): S3 -> SQS -> dag-sync, timed concurrently ----------------
+
+EVENT_NEW, EVENT_CHANGED, EVENT_DELETED = 10, 5, 3
+EVENT_NEW_P95, EVENT_CHANGED_P95 = 15.0, 10.0
+POLL_LIMIT = 60.0
+EVENT_DAG = """
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{dag_id}", schedule=None, catchup=False, tags=["e2e"], description="{version}")
+def build():
+    @task
+    def hello():
+        return 42
+
+    hello()
+
+
+build()
+"""
+
+
+def _event_mode(running) -> bool:
+    return bool(running["envs"]["dag-sync"].get("DAG_SYNC_QUEUE_URL"))
+
+
+def _upload_all(url: str, sources: dict[str, str]) -> dict[str, float]:
+    """Every DAG put at once (one thread each); dag_id -> when its PutObject returned."""
+    with ThreadPoolExecutor(len(sources)) as pool:
+        times = pool.map(lambda item: _upload(url, *item), sources.items())
+        return dict(zip(sources, times, strict=True))
+
+
+def _until(api, started: dict[str, float], done, limit: float) -> list[float]:
+    """Seconds from each start until ``done(answer)`` holds for its /api/v2/dags/<id>, all polled
+    in turns (one GET each, ~0.1 s), so each figure is within a turn of the truth."""
+    pending, seconds = dict(started), {}
+    deadline = time.monotonic() + limit
+    while pending and time.monotonic() < deadline:
+        for dag_id in list(pending):
+            if done(_get(api, f"/api/v2/dags/{dag_id}")):
+                seconds[dag_id] = round(time.monotonic() - pending.pop(dag_id), 1)
+    assert not pending, f"not done within {limit} s: {sorted(pending)} (done: {seconds})"
+    return sorted(seconds.values())
+
+
+def _figures(seconds: list[float]) -> dict:
+    figures = {"seconds": seconds}
+    _percentiles(figures)
+    return figures
+
+
+def _described(version: str):
+    return lambda answer: answer.status_code == 200 and answer.json().get("description") == version
+
+
+def _gone(answer) -> bool:
+    return answer.status_code == 404 or (answer.status_code == 200 and answer.json().get("is_stale") is True)
+
+
+def test_event_mode_new_changed_and_deleted_dags_within_the_bounds(deployed, running, api, report):
+    assert _event_mode(running), "the local inventory deploys event mode (airflow_dags_delivery: event)"
+    ids = [f"e2e_event_{i}" for i in range(EVENT_NEW)]
+    started = _upload_all(deployed["url"], {d: EVENT_DAG.format(dag_id=d, version="v1") for d in ids})
+    new = _figures(_until(api, started, _described("v1"), 120))
+    changed_ids = ids[:EVENT_CHANGED]
+    started = _upload_all(deployed["url"], {d: EVENT_DAG.format(dag_id=d, version="v2") for d in changed_ids})
+    changed = _figures(_until(api, started, _described("v2"), 120))
+    s3 = boto3.client("s3", endpoint_url=deployed["url"])
+    started = {}
+    for dag_id in ids[-EVENT_DELETED:]:
+        s3.delete_object(Bucket=DAGS_BUCKET, Key=f"{DAGS_PREFIX}{dag_id}.py")
+        started[dag_id] = time.monotonic()
+    deleted = _figures(_until(api, started, _gone, 120))
+    report["event_mode"] = {
+        "queue": running["envs"]["dag-sync"]["DAG_SYNC_QUEUE_URL"].rsplit("/", 1)[-1],
+        "dag_processor_refresh_interval": running["envs"]["dag-processor"].get(
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"
+        ),
+        "new": new,
+        "changed": changed,
+        "deleted": deleted,
+    }
+    assert new["p95"] <= EVENT_NEW_P95, report["event_mode"]
+    assert changed["p95"] <= EVENT_CHANGED_P95, report["event_mode"]
+    assert deleted["p95"] <= EVENT_NEW_P95, report["event_mode"]
+
+
+def test_event_mode_a_lost_notification_is_repaired_by_the_full_reconcile(deployed, running, api, report):
+    """The event of an upload is deleted from the queue before the program can see it: a delivery
+    delay on the queue holds it back, PurgeQueue deletes it. Only the next full listing (every
+    DAG_SYNC_RECONCILE_INTERVAL) can bring the DAG."""
+    env = running["envs"]["dag-sync"]
+    sqs = boto3.client("sqs", endpoint_url=deployed["url"])
+    url, reconcile = env["DAG_SYNC_QUEUE_URL"], float(env["DAG_SYNC_RECONCILE_INTERVAL"])
+    held = ["ApproximateNumberOfMessagesDelayed"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "900"})
+    try:
+        started = {
+            "e2e_event_lost": _upload(
+                deployed["url"], "e2e_event_lost", EVENT_DAG.format(dag_id="e2e_event_lost", version="lost")
+            )
+        }
+        stack.wait_for(
+            lambda: (
+                int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=held)["Attributes"][held[0]]) >= 1
+            ),
+            30,
+            "the upload's event held in the queue",
+        )
+        sqs.purge_queue(QueueUrl=url)
+    finally:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "0"})
+    (seconds,) = _until(api, started, _described("lost"), reconcile + 60)
+    report.setdefault("event_mode", {})["lost_event_repaired_s"] = seconds
+    report["event_mode"]["reconcile_interval_s"] = reconcile
+    assert seconds <= reconcile + EVENT_NEW_P95, report["event_mode"]
+
+
+def test_event_mode_keeps_the_mass_delete_guard(deployed, running, report):
+    """Every DAG deleted from S3 at once: the events may delete locally at most the guard's share
+    (DAG_SYNC_MAX_DELETE_FRACTION, 0.5) since the last full cycle and leave the rest to it (which
+    refuses); the objects are put back afterwards."""
+    s3 = boto3.client("s3", endpoint_url=deployed["url"])
+    fraction = float(running["envs"]["dag-sync"].get("DAG_SYNC_MAX_DELETE_FRACTION", 0.5))
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=DAGS_BUCKET, Prefix=DAGS_PREFIX)
+        for o in page.get("Contents", [])
+    ]
+    bodies = {k: s3.get_object(Bucket=DAGS_BUCKET, Key=k)["Body"].read() for k in keys}
+    dags = running["local"].dags
+    before = len(list(dags.rglob("*.py")))
+    log = running["procs"]["dag-sync"].log
+    seen = len(log.read_text(errors="replace").splitlines())
+
+    def deferred():
+        lines = log.read_text(errors="replace").splitlines()[seen:]
+        return [json.loads(x) for x in lines if x.startswith("{") and '"event_deletes_deferred"' in x]
+
+    try:
+        s3.delete_objects(Bucket=DAGS_BUCKET, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
+        stack.wait_for(deferred, 60, "event deletions deferred to the full cycle's guard", every=0.5)
+        after = len(list(dags.rglob("*.py")))
+        report.setdefault("event_mode", {})["mass_delete"] = {
+            "files": before,
+            "kept": after,
+            "share": fraction,
+        }
+        assert after >= before - int(before * fraction), report["event_mode"]["mass_delete"]
+        assert running["procs"]["dag-sync"].alive()
+    finally:
+        for key, body in bodies.items():
+            s3.put_object(Bucket=DAGS_BUCKET, Key=key, Body=body)
+    stack.wait_for(lambda: len(list(dags.rglob("*.py"))) >= before, 60, "the DAGs put back", every=0.5)
+
+
+def test_poll_mode_fallback_within_60_s(deployed, running, api, report):
+    """airflow_dags_delivery: poll, in the same run: the event-mode DAG sync stopped, the same
+    program started without DAG_SYNC_QUEUE_URL; a DAG uploaded right after its first listing is
+    timed to the REST API (one full polling period, the worst case)."""
+    env = {
+        k: v
+        for k, v in running["envs"]["dag-sync"].items()
+        if k not in ("DAG_SYNC_QUEUE_URL", "DAG_SYNC_RECONCILE_INTERVAL")
+    }
+    procs = stack.Processes(running["procs"]["dag-sync"].log.parent / "poll-mode")
+    procs.stop(running["procs"]["dag-sync"])
+    try:
+        poller = procs.start(
+            "dag-sync-poll", report["components"]["dag-sync"]["command"], env, running["local"].home
+        )
+        stack.wait_for(
+            lambda: '"event": "cycle"' in poller.tail(100_000) or not poller.alive(), 120, "its first cycle"
+        )
+        assert poller.alive(), poller.tail()
+        started = {
+            "e2e_poll_mode": _upload(
+                deployed["url"], "e2e_poll_mode", EVENT_DAG.format(dag_id="e2e_poll_mode", version="poll")
+            )
+        }
+        (seconds,) = _until(api, started, _described("poll"), POLL_LIMIT + 60)
+    finally:
+        procs.stop_all()
+    report["poll_mode_fallback_s"] = seconds
+    assert seconds <= POLL_LIMIT, seconds

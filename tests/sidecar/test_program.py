@@ -202,6 +202,18 @@ def test_event_mode_syncs_changed_keys_from_sqs(s3env, dest, program):
     sqs = boto3.client("sqs", endpoint_url=s3env.url)
     queue_url = sqs.create_queue(QueueName=f"dag-events-{s3env.bucket}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # S3 delivers only to a queue whose policy admits it for this bucket (as on AWS).
+    admit_s3 = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{s3env.bucket}"}},
+    }
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [admit_s3]})},
+    )
     s3env.s3.put_bucket_notification_configuration(
         Bucket=s3env.bucket,
         NotificationConfiguration={

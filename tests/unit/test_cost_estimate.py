@@ -24,6 +24,8 @@ P = TABLE["regions"]["us-east-1"]
 H = 730  # hours a month
 ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "events", "sts", "secretsmanager", "ssm", "ssmmessages", "kms"]
 ENDPOINTS += ["elasticfilesystem", "monitoring", "ecs"]
+# Event-mode DAG delivery (airflow_dags_delivery: event): the dag-sync task long-polls SQS.
+ENDPOINTS += ["sqs"]
 
 
 def run_cost(env: str, out: Path, *extra: str) -> tuple[dict, str]:
@@ -111,6 +113,9 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
         * 90
         / 30
         * s3["standard_gb_month"],
+        # Event-mode DAG delivery: the DAG-events queue and its DLQ, cost_sqs_requests_per_queue_per_month
+        # (150,000: a 20 s long poll is ~131,000 receives a month) each.
+        ("data", "SQS", "2 queues, requests"): 2 * 150_000 / 1e6 * P["sqs"]["per_million_requests"],
         ("data", "Secrets Manager", "11 secrets"): 11 * 0.40,
         ("data", "Secrets Manager", "API calls"): 1 * 0.05,
         ("alb", f"airflow-{env}-alb", "load balancer hours"): H * 0.0225,
@@ -203,7 +208,7 @@ def test_every_line_item_is_the_hand_calculation(reports, env, expected):
 def test_nat_comparison_is_the_hand_calculation(reports, env):
     report = reports[env]
     data_gb = (10 if env == "dev" else 50) + 5
-    # 12 interface endpoints (ENDPOINTS) in 2 AZs, and the data through them.
+    # 13 interface endpoints (ENDPOINTS) in 2 AZs, and the data through them.
     endpoints = len(ENDPOINTS) * 2 * H * 0.01 + data_gb * 0.01
     nat = 2 * H * 0.045 + 2 * H * 0.005 + data_gb * 0.045
     alternative = report["nat_alternative"]

@@ -43,6 +43,8 @@ ROLE_MODULE_TYPES = {
     "pathwai.airflow_ecs.managed_secret": "AWS::SecretsManager::Secret",
     "pathwai.airflow_ecs.s3_bucket_logging": "AWS::S3::Bucket",
     "pathwai.airflow_ecs.iam_roles": "AWS::IAM::Role",
+    "community.aws.sqs_queue": "AWS::SQS::Queue",
+    "community.aws.s3_bucket_notification": "AWS::S3::Bucket",
 }
 NOT_CREATING = {
     "ansible.builtin.import_tasks",
@@ -207,6 +209,7 @@ def test_policies_are_the_documents_in_the_plan(role_vars):
     in_plan = [one(resources, "AWS::EFS::FileSystem")["FileSystemPolicy"]] + [
         r["properties"]["PolicyDocument"] for r in of_type(resources, "AWS::S3::BucketPolicy")
     ]
+    in_plan += [r["properties"]["PolicyDocument"] for r in of_type(resources, "AWS::SQS::QueuePolicy")]
     roles = [r["properties"]["AssumeRolePolicyDocument"] for r in of_type(resources, "AWS::IAM::Role")]
     assert documents == in_plan + roles
     kinds = {p["kind"] for p in plan_data.data_policies(role_vars)}
@@ -225,6 +228,14 @@ def test_terraform_plan_is_well_formed(role_vars):
     assert db["storage_encrypted"] is True and db["engine_version"] == str(
         role_vars["data_rds_engine_version"]
     )
+    queue = by_address["aws_sqs_queue.DagEventsQueue"]
+    assert (
+        json.loads(queue["redrive_policy"])["maxReceiveCount"]
+        == role_vars["data_dag_events_max_receive_count"]
+    )
+    (notification,) = [c for c in plan["resource_changes"] if c["type"] == "aws_s3_bucket_notification"]
+    prefixes = {q["filter_prefix"] for q in notification["change"]["after"]["queue"]}
+    assert prefixes == {f"{role_vars['airflow_env']}/"}
     db_config = next(c for c in config if c["address"] == "aws_db_instance.DbInstance")["expressions"]
     assert "aws_kms_key.KmsRds.arn" in db_config["kms_key_id"]["references"]
     assert "aws_db_parameter_group.DbParameterGroup" in db_config["parameter_group_name"]["references"]
