@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from datetime import UTC
 
 import pytest
@@ -333,7 +334,9 @@ def test_fast_listing_matches_botocore_parse(s3env, dest):
         assert datetime.fromisoformat(remote.last_modified) == datetime.fromisoformat(slow[rel].last_modified)
 
 
-def test_downloads_keep_s3_last_modified_and_parse_it_without_dateutil(s3env, dest):
+def test_downloads_are_dated_when_they_arrive_and_parse_last_modified_without_dateutil(s3env, dest):
+    """A file's mtime is when it was installed, after its S3 LastModified: Airflow re-parses a file
+    early only when its mtime is newer than its last parse, which may have ended after the upload."""
     s3env.put("dev/a.py", b"print('a')\n")
     s3env.put("dev/big.bin", os.urandom(600 * 1024))  # several chunks, several writes
     syncer = make_syncer(s3env, dest)
@@ -341,11 +344,14 @@ def test_downloads_keep_s3_last_modified_and_parse_it_without_dateutil(s3env, de
     assert got["LastModified"].tzinfo is UTC, "the client's timestamp parser is ours"
     got["Body"].read()
 
+    began = time.time_ns()
     assert syncer.full_cycle(walk=True).result == "ok"
+    ended = time.time_ns()
     for key in ("a.py", "big.bin"):
         head = s3env.s3.head_object(Bucket=s3env.bucket, Key=f"dev/{key}")
         info = (dest / key).stat()
-        assert info.st_mtime_ns == int(head["LastModified"].timestamp()) * 1_000_000_000
+        assert began <= info.st_mtime_ns <= ended
+        assert info.st_mtime_ns > head["LastModified"].timestamp() * 1_000_000_000
         assert info.st_size == head["ContentLength"]
         assert oct(info.st_mode & 0o777) == oct(0o644 & ~_umask())
     assert tmp_files(dest) == []

@@ -345,7 +345,12 @@ class Syncer:
                     raise IncompleteDownload(f"{rel}: got {written} of {expected} bytes")
                 modified = response.get("LastModified")
                 epoch = modified.timestamp() if isinstance(modified, datetime) else None
-                mtime_ns = int(epoch) * 1_000_000_000 if epoch is not None else time.time_ns()
+                # The file's mtime is when it arrived, not S3's LastModified (whole seconds, at the
+                # upload): Airflow's dag-processor re-parses a file at once only when its mtime is
+                # newer than the end of its last parse, which a parse of the old content that ended
+                # between the upload and now would beat (the change then waited
+                # min_file_process_interval, 30 s, in the e2e proof).
+                mtime_ns = time.time_ns()
                 os.utime(fd if _UTIME_FD else tmp, ns=(mtime_ns, mtime_ns))
             finally:
                 os.close(fd)
