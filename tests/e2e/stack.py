@@ -81,6 +81,20 @@ def render(data: dict) -> str:
                 else ""
             )
         )
+    events = data.get("event_mode") or {}
+    for kind in ("new", "changed", "deleted"):
+        if kind in events:
+            figures = events[kind]
+            rows.append(
+                f"event mode, {kind} ({len(figures['seconds'])} DAGs): p50 {figures['p50']:.1f} s, "
+                f"p95 {figures['p95']:.1f} s"
+            )
+    for key in sorted(k for k in events if k not in ("new", "changed", "deleted")):
+        rows.append(f"event mode, {key}: {events[key]}")
+    if "poll_mode_fallback_s" in data:
+        rows.append(f"poll-mode fallback: {data['poll_mode_fallback_s']} s")
+    if "dag_processor_idle_cpu" in data:
+        rows.append(f"dag-processor at idle: {data['dag_processor_idle_cpu']}")
     for name, run in (data.get("runs") or {}).items():
         rows.append(f"run {name}: {run}")
     rows.append(f"changed endpoints/paths: {sorted(data.get('changed_env', {}))}")
@@ -284,6 +298,16 @@ def pss_kib(pid: int) -> int:
         except OSError:
             pass
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid``'s process tree so far, the children it reaped included."""
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime (fields 14-17)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # ---- task definitions -> local processes -----------------------------------------------

@@ -642,6 +642,34 @@ def test_a_dag_uploaded_after_an_idle_spell_shows_within_the_promise(deployed, r
     assert figures["p95"] <= P95_LIMIT, figures
 
 
+IDLE_WINDOW = 30.0
+
+
+def test_the_dag_processors_cpu_at_idle_is_reported(deployed, running, report):
+    """What the dag-processor's refresh settings (refresh_interval, min_file_process_interval) cost
+    when nothing changes: its CPU over a quiet window, against its task's vCPU."""
+    pid = running["procs"]["dag-processor"].popen.pid
+    env = {e["name"]: e["value"] for e in _container(deployed["definitions"]["dag-processor"])["environment"]}
+    before, began = stack.cpu_seconds(pid), time.monotonic()
+    threading.Event().wait(IDLE_WINDOW)  # a measuring window, not a wait for a condition
+    used = stack.cpu_seconds(pid) - before
+    share = used / (time.monotonic() - began)
+    vcpu = int(deployed["definitions"]["dag-processor"]["cpu"]) / 1024
+    report["dag_processor_idle_cpu"] = {
+        "window_s": IDLE_WINDOW,
+        "cpu_s": round(used, 2),
+        "percent_of_one_vcpu": round(100 * share, 1),
+        "percent_of_task": round(100 * share / vcpu, 1),
+        "refresh_interval": env.get("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"),
+        "bundle_refresh_check_interval": env.get("AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"),
+        "min_file_process_interval": env.get(
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL", "30 (Airflow's default)"
+        ),
+        "dag_files": len(list(running["local"].dags.rglob("*.py"))),
+    }
+    assert share / vcpu < 0.5, report["dag_processor_idle_cpu"]
+
+
 def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
     sampler = running["sampler"]
     sampler.sample()
