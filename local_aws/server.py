@@ -66,6 +66,12 @@ def control_faults(url: str, method: str, config: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
+def fetch_auth_tokens(url: str) -> dict[str, list[str]]:
+    """Per ElastiCache replication group, the SHA-256 digests of the AUTH tokens it accepts (oldest first)."""
+    with urllib.request.urlopen(url.rstrip("/") + "/_local_aws/elasticache/auth-tokens", timeout=10) as response:
+        return json.loads(response.read())
+
+
 def build_app():
     """moto's WSGI application with our extensions applied and every call counted."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

@@ -5,12 +5,11 @@ that token is refused."""
 from __future__ import annotations
 
 import hashlib
-import json
-import urllib.request
-
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from local_aws.server import fetch_auth_tokens
 
 OLD, NEW, OTHER = "old-token-0123456789", "new-token-0123456789", "other-token-0123456789"
 
@@ -31,8 +30,7 @@ def redis(aws_endpoint):
     )
 
     def accepted() -> list[str]:
-        with urllib.request.urlopen(aws_endpoint.url + "/_local_aws/elasticache/auth-tokens") as answer:
-            return json.loads(answer.read())["rg"]
+        return fetch_auth_tokens(aws_endpoint.url)["rg"]
 
     return client, accepted
 

@@ -26,7 +26,9 @@ def test_each_version_keeps_its_creation_time(aws_endpoint):
     assert by_stage["AWSCURRENT"] == first
     assert by_stage["AWSPENDING"] > first
     again = client.list_secret_version_ids(SecretId="airflow/local/jwt_secret")["Versions"]
-    assert {v["VersionId"]: v["CreatedDate"] for v in again} == {v["VersionId"]: v["CreatedDate"] for v in versions}
+    assert {v["VersionId"]: v["CreatedDate"] for v in again} == {
+        v["VersionId"]: v["CreatedDate"] for v in versions
+    }
 
 
 def test_an_unknown_secret_is_not_found(aws_endpoint):
