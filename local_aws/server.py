@@ -68,7 +68,8 @@ def control_faults(url: str, method: str, config: dict | None = None) -> dict:
 
 def fetch_auth_tokens(url: str) -> dict[str, list[str]]:
     """Per ElastiCache replication group, the SHA-256 digests of the AUTH tokens it accepts (oldest first)."""
-    with urllib.request.urlopen(url.rstrip("/") + "/_local_aws/elasticache/auth-tokens", timeout=10) as response:
+    address = url.rstrip("/") + "/_local_aws/elasticache/auth-tokens"
+    with urllib.request.urlopen(address, timeout=10) as response:
         return json.loads(response.read())
 
 

@@ -5,6 +5,7 @@ that token is refused."""
 from __future__ import annotations
 
 import hashlib
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
