@@ -55,6 +55,10 @@ options:
     type: str
     choices: [status, begin, apply, promote, finish]
     default: status
+  force:
+    description: With O(step=status), count every secret as due (RV(action=rotate) when nothing is under way).
+    type: bool
+    default: false
   cluster:
     description: With O(step=status), the ECS cluster whose services are listed as consumers.
     type: str
@@ -196,7 +200,7 @@ class Rotation:
             "version_created": current["CreatedDate"].isoformat() if current.get("CreatedDate") else None,
             "age_days": age,
             "max_age_days": spec["max_age_days"],
-            "due": age is not None and age > spec["max_age_days"],
+            "due": self.params["force"] or (age is not None and age > spec["max_age_days"]),
         }
         if spec["generate"] == "fernet":
             row["keys"] = len(fernet_keys(self.value(spec["name"])))
@@ -401,6 +405,7 @@ def main():
                     max_age_days=dict(type="float", required=True),
                 ),
             ),
+            force=dict(type="bool", default=False),
             step=dict(
                 type="str", default="status", choices=["status", "begin", "apply", "promote", "finish"]
             ),
