@@ -184,7 +184,16 @@ class Rotation:
         self.order = self.specs[1:] + self.specs[:1]
 
     def versions(self, name: str) -> list[dict]:
-        return paginate(self.sm, "list_secret_version_ids", SecretId=name).get("Versions", [])
+        """Every version with a staging label (ListSecretVersionIds, page by page: botocore has no paginator)."""
+        versions, token = [], None
+        while True:
+            page = self.sm.list_secret_version_ids(
+                SecretId=name, **({"NextToken": token} if token else {}), aws_retry=True
+            )
+            versions += page.get("Versions", [])
+            token = page.get("NextToken")
+            if not token:
+                return versions
 
     def value(self, name: str, stage: str = CURRENT) -> str:
         return self.sm.get_secret_value(SecretId=name, VersionStage=stage, aws_retry=True)["SecretString"]
