@@ -86,11 +86,11 @@ options:
       - The run is not recorded on the revision and never skipped.
     type: list
     elements: str
-    version_added: 0.2.0
+    version_added: 0.1.0
   container:
     description: The container O(command) replaces the command of; the revision's first container when omitted.
     type: str
-    version_added: 0.2.0
+    version_added: 0.1.0
   tags:
     description: Tags of the task (added to the task definition's, which are propagated).
     type: dict

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: secret_rotation
 short_description: One step of a secret rotation whose state lives in the secret's version stages
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Rotates a generated secret (or several rotated together, such as the JWT and API secret keys) in steps a
     playbook runs between others (applying the value to RDS or ElastiCache, recomposing connection secrets,
