@@ -228,6 +228,26 @@ class Roller:
         self.procs.stop_all()
 
 
+READ_BACK = """
+import json
+from airflow.models import Connection, Variable
+
+print(json.dumps({"variable": Variable.get("e2e_rotation"),
+                  "connection_extra": Connection.get_connection_from_secrets("e2e_rotation").extra_dejson}))
+"""
+
+
+def airflow_reads(migrate: dict, values: dict[str, str], local) -> dict:
+    """A Variable and a Connection read (decrypted) by a process started with ``values``: the db
+    migrate definition's environment (the database URL and the Fernet keys)."""
+    env, _ = stack.container_env(migrate, values, local)
+    done = subprocess.run(
+        [str(stack.E2E_BIN / "python"), "-c", READ_BACK], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def reencrypt(migrate: dict, values: dict[str, str], local) -> None:
     """The one-off task: ``airflow rotate-fernet-key`` with the db migrate definition's environment."""
     env, _ = stack.container_env(migrate, values, local)

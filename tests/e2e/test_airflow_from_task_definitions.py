@@ -628,7 +628,7 @@ from airflow.sdk import dag, task
 def build():
     @task
     def slow():
-        time.sleep(20)
+        time.sleep(10)
         return 1
 
     @task
@@ -643,20 +643,22 @@ build()
 
 
 def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, report):
-    """playbooks/rotate_secrets.yml against the deployed emulator, AWS's part played on the stand-ins
-    (rotation.py): Redis ROTATE (both tokens), a roll, SET (only the new one) while a DAG run spans
-    it; the database password, the JWT and API secret keys and the Fernet key (new,old) in one run,
-    a roll and `airflow rotate-fernet-key`; a later run dropping the old key and a last roll. At the
-    end PostgreSQL and Redis accept only the new credentials, a Variable and a Connection written
-    before the Fernet rotation still decrypt, the spanning run and a new one succeed, and every
-    component passed its own health check after each roll."""
+    """playbooks/rotate_secrets.yml rotates every kind at once against the deployed emulator while a
+    DAG run is under way; then AWS's part is played on the stand-ins in the order the run made it
+    happen (rotation.py): RDS takes the new password, ElastiCache accepts the new token beside the
+    old one, the services are rolled with their secrets read anew (one roll for the run's four),
+    `airflow rotate-fernet-key` runs as the one-off task, ElastiCache keeps only the new token. A
+    later run drops the old Fernet key; a process started with the secrets as they are then (the
+    new key alone) still reads a Variable and a Connection written before the rotation. At the end
+    PostgreSQL and Redis accept only the new credentials, the spanning run and a new one succeed,
+    and every component passed its own health check after the roll."""
     import rotation
 
     url, local = deployed["url"], running["local"]
     defs = deployed["definitions"]
     containers = {s: _container(defs[s]) for s in deployed["services"]}
     readers = [s for s in deployed["services"] if containers[s].get("secrets")]
-    figures = report.setdefault("rotation", {"rolls": {}})
+    figures = report.setdefault("rotation", {})
     roller = rotation.Roller(running, containers, running["procs"]["scheduler"].log.parent)
     began = time.monotonic()
     try:
@@ -668,89 +670,72 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
         connection = {
             "connection_id": "e2e_rotation",
             "conn_type": "generic",
-            "password": "kept-password",
             "extra": json.dumps({"region": "kept"}),
         }
         created = api.post(api.base + "/api/v2/connections", json=connection, timeout=30)
         assert created.status_code in (200, 201), created.text
+        shorts = ("db_master_password", "redis_auth_token", "fernet_key", "jwt_secret", "api_secret_key")
+        old = {s: rotation.secret(url, s) for s in shorts}
         _upload(url, "e2e_rotation_span", SPAN_DAG.format(dag_id="e2e_rotation_span"))
-        stack.wait_for(
-            lambda: _get(api, "/api/v2/dags/e2e_rotation_span").status_code == 200, 180, "span DAG"
-        )
-        assert api.patch(
-            api.base + "/api/v2/dags/e2e_rotation_span", json={"is_paused": False}, timeout=30
-        ).ok
-        span = api.post(
-            api.base + "/api/v2/dags/e2e_rotation_span/dagRuns", json={"logical_date": None}, timeout=30
-        )
-        assert span.status_code == 200, span.text
-        span_run = f"/api/v2/dags/e2e_rotation_span/dagRuns/{span.json()['dag_run_id']}"
-        slow = f"{span_run}/taskInstances/slow"
-        stack.wait_for(
-            lambda: _get(api, slow).json().get("state") == "running", 120, "the spanning task running"
-        )
-
-        # 1. Redis: the run stopped right after its roll began (ROTATE done, the new token current,
-        # the broker URL recomposed): both tokens work while the tasks move over, then SET.
-        old_token = rotation.secret(url, "redis_auth_token")
-        rotation.stop_after(url, "ecs UpdateService")
-        try:
-            stopped = rotation.playbook(url, ["redis"], force=True)
-        finally:
-            rotation.faults_off(url)
-        assert stopped.returncode != 0, stopped.stdout[-3000:]
-        new_token = rotation.secret(url, "redis_auth_token")
-        assert new_token != old_token
-        assert rotation.accepted_token_digests(url) == [
-            rotation.digest(old_token),
-            rotation.digest(new_token),
+        with ThreadPoolExecutor(1) as background:  # the run, while the DAG syncs
+            run = background.submit(rotation.playbook, url, ["db", "redis", "fernet", "jwt"], True)
+            stack.wait_for(
+                lambda: _get(api, "/api/v2/dags/e2e_rotation_span").status_code == 200, 180, "span DAG"
+            )
+            assert api.patch(
+                api.base + "/api/v2/dags/e2e_rotation_span", json={"is_paused": False}, timeout=30
+            ).ok
+            span = api.post(
+                api.base + "/api/v2/dags/e2e_rotation_span/dagRuns", json={"logical_date": None}, timeout=30
+            )
+            assert span.status_code == 200, span.text
+            span_run = f"/api/v2/dags/e2e_rotation_span/dagRuns/{span.json()['dag_run_id']}"
+            slow = f"{span_run}/taskInstances/slow"
+            stack.wait_for(lambda: _get(api, slow).json().get("state") == "running", 120, "the spanning task")
+            done = run.result()
+        assert done.returncode == 0, done.stdout[-4000:]
+        figures["playbook_actions"] = [
+            line.strip() for line in done.stdout.splitlines() if ": rotate (" in line
         ]
-        rotation.elasticache_rotates(local, old_token, new_token)
-        assert rotation.redis_accepts(local, old_token) and rotation.redis_accepts(local, new_token)
-        figures["rolls"]["redis"] = roller.roll(readers, rotation.reread(url, deployed["secrets"]))
-        resumed = rotation.playbook(url, ["redis"], force=False)
-        assert resumed.returncode == 0 and "redis: resume" in resumed.stdout, resumed.stdout[-3000:]
-        assert rotation.secret(url, "redis_auth_token") == new_token  # finished with the stored token
-        assert rotation.accepted_token_digests(url) == [rotation.digest(new_token)]
-        rotation.elasticache_sets(local, new_token)
-        assert rotation.redis_accepts(local, new_token) and not rotation.redis_accepts(local, old_token)
-
-        def span_done():
-            state = _get(api, span_run).json()["state"]
-            return state if state in ("success", "failed") else None
-
-        assert stack.wait_for(span_done, 240, "the run spanning the Redis rotation", every=1) == "success"
-
-        # 2. The database password, the JWT and API secret keys and the Fernet key in one run.
-        old = {
-            s: rotation.secret(url, s)
-            for s in ("db_master_password", "fernet_key", "jwt_secret", "api_secret_key")
-        }
-        run = rotation.playbook(url, ["db", "fernet", "jwt"], force=True)
-        assert run.returncode == 0, run.stdout[-4000:]
-        new = {s: rotation.secret(url, s) for s in old}
-        assert all(new[s] != old[s] for s in old)
+        new = {s: rotation.secret(url, s) for s in shorts}
+        assert all(new[s] != old[s] for s in shorts)
         new_key, old_key = new["fernet_key"].split(",")
         assert old_key == old["fernet_key"]
+        assert rotation.accepted_token_digests(url) == [rotation.digest(new["redis_auth_token"])]
+
+        # AWS's part, in the run's order: ModifyDBInstance; ROTATE; the rolls; the one-off
+        # re-encryption; SET.
         rotation.rds_applies_password(local, "airflow", new["db_master_password"])
+        rotation.elasticache_rotates(local, old["redis_auth_token"], new["redis_auth_token"])
+        assert rotation.redis_accepts(local, old["redis_auth_token"])  # both while the tasks move over
+        assert rotation.redis_accepts(local, new["redis_auth_token"])
         values = rotation.reread(url, deployed["secrets"])
-        figures["rolls"]["db_fernet_jwt"] = roller.roll(readers, values)
+        figures["roll_healthy_after_s"] = roller.roll(readers, values)
         rotation.reencrypt(_container(defs["db-migrate"]), values, local)
+        rotation.elasticache_sets(local, new["redis_auth_token"])
+        assert rotation.redis_accepts(local, new["redis_auth_token"])
+        assert not rotation.redis_accepts(local, old["redis_auth_token"])
         sql = running["envs"]["scheduler"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         assert rotation.url_password(sql) == new["db_master_password"]
         assert rotation.db_accepts(sql)
         assert not rotation.db_accepts(rotation.with_password(sql, old["db_master_password"]))
 
-        # 3. A later run drops the old Fernet key (the re-encryption is recorded): a last roll.
-        dropped = rotation.playbook(url, ["fernet"], force=False)
-        assert dropped.returncode == 0 and "fernet: drop_old_key" in dropped.stdout, dropped.stdout[-3000:]
-        assert rotation.secret(url, "fernet_key") == new_key
-        figures["rolls"]["fernet_drop"] = roller.roll(readers, rotation.reread(url, deployed["secrets"]))
+        def span_done():
+            state = _get(api, span_run).json()["state"]
+            return state if state in ("success", "failed") else None
 
         api = _api(running)  # signed in again: the old session's token was signed with the old JWT secret
-        assert _get(api, "/api/v2/variables/e2e_rotation").json()["value"] == "kept"
-        extra = json.loads(_get(api, "/api/v2/connections/e2e_rotation").json()["extra"])
-        assert extra == {"region": "kept"}
+        assert stack.wait_for(span_done, 240, "the run spanning the rotation", every=1) == "success"
+
+        # A later run drops the old Fernet key (the re-encryption is recorded on the secret).
+        dropped = rotation.playbook(url, ["fernet"], False)
+        assert dropped.returncode == 0 and "fernet: drop_old_key" in dropped.stdout, dropped.stdout[-3000:]
+        assert rotation.secret(url, "fernet_key") == new_key
+        after_drop = rotation.reread(url, deployed["secrets"])
+        assert rotation.airflow_reads(_container(defs["db-migrate"]), after_drop, local) == {
+            "variable": "kept",
+            "connection_extra": {"region": "kept"},
+        }
         result = _run(api, "e2e_celery_1")
         assert result["state"] == "success", (result, running["procs"]["worker"].tail())
         for service in deployed["services"]:
