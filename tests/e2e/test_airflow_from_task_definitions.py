@@ -618,8 +618,12 @@ def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
 
 # ---- issue 19: secrets rotation on the running stack (helpers: tests/e2e/rotation.py) ----------
 
+# `slow` runs across the roll (its worker finishes it before stopping); `after` is queued with a token
+# signed with the old JWT secret and may start after the api-server took the new one: refused once,
+# it is retried (the JWT rotation's window, README "Secrets rotation").
 SPAN_DAG = """
 import time
+from datetime import timedelta
 
 from airflow.sdk import dag, task
 
@@ -631,7 +635,7 @@ def build():
         time.sleep(10)
         return 1
 
-    @task
+    @task(retries=1, retry_delay=timedelta(seconds=2))
     def after(value):
         return value
 
@@ -726,6 +730,12 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
 
         api = _api(running)  # signed in again: the old session's token was signed with the old JWT secret
         assert stack.wait_for(span_done, 240, "the run spanning the rotation", every=1) == "success"
+        tries = {
+            t["task_id"]: t["try_number"]
+            for t in _get(api, f"{span_run}/taskInstances").json()["task_instances"]
+        }
+        figures["span_run_tries"] = tries
+        assert tries["slow"] == 1, tries  # ran across the roll without a retry
 
         # A later run drops the old Fernet key (the re-encryption is recorded on the secret).
         dropped = rotation.playbook(url, ["fernet"], False)
