@@ -618,9 +618,10 @@ def test_task_memory_is_at_least_twice_the_measured_pss(running, report):
 
 # ---- issue 19: secrets rotation on the running stack (helpers: tests/e2e/rotation.py) ----------
 
-# `slow` runs across the roll (its worker finishes it before stopping); `after` is queued with a token
-# signed with the old JWT secret and may start after the api-server took the new one: refused once,
-# it is retried (the JWT rotation's window, README "Secrets rotation").
+# `slow` runs across the roll (its worker finishes it before stopping, and the api-server, rolled
+# last, still checks its token). `after` is queued during the roll with a token the api-server does
+# not check the same way until it is rolled too (the JWT rotation's window, README "Secrets
+# rotation"): refused, it is retried until the roll is over.
 SPAN_DAG = """
 import time
 from datetime import timedelta
@@ -635,7 +636,7 @@ def build():
         time.sleep(10)
         return 1
 
-    @task(retries=1, retry_delay=timedelta(seconds=2))
+    @task(retries=8, retry_delay=timedelta(seconds=15))
     def after(value):
         return value
 
@@ -715,6 +716,15 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
         assert rotation.redis_accepts(local, new["redis_auth_token"])
         values = rotation.reread(url, deployed["secrets"])
         figures["roll_healthy_after_s"] = roller.roll(readers, values)
+        # The api-server, rolled last so that the spanning task could finish against it, made a new
+        # certificate at start; the Execution API's callers read theirs at start (on ECS they trust the
+        # ALB's, which does not change): the proof starts them once more.
+        callers = [
+            s
+            for s in readers
+            if s != "api-server" and "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" in running["envs"][s]
+        ]
+        figures["callers_restarted_after_s"] = roller.roll(callers, values, last=())
         rotation.reencrypt(_container(defs["db-migrate"]), values, local)
         rotation.elasticache_sets(local, new["redis_auth_token"])
         assert rotation.redis_accepts(local, new["redis_auth_token"])
@@ -729,7 +739,7 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
             return state if state in ("success", "failed") else None
 
         api = _api(running)  # signed in again: the old session's token was signed with the old JWT secret
-        assert stack.wait_for(span_done, 240, "the run spanning the rotation", every=1) == "success"
+        assert stack.wait_for(span_done, 300, "the run spanning the rotation", every=1) == "success"
         tries = {
             t["task_id"]: t["try_number"]
             for t in _get(api, f"{span_run}/taskInstances").json()["task_instances"]
