@@ -66,6 +66,13 @@ def control_faults(url: str, method: str, config: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
+def fetch_auth_tokens(url: str) -> dict[str, list[str]]:
+    """Per ElastiCache replication group, the SHA-256 digests of the AUTH tokens it accepts (oldest first)."""
+    address = url.rstrip("/") + "/_local_aws/elasticache/auth-tokens"
+    with urllib.request.urlopen(address, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def build_app():
     """moto's WSGI application with our extensions applied and every call counted."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

@@ -11,7 +11,8 @@ security group or parameter group was never applied. Real AWS also refuses, with
 failover and an engine downgrade (and a version ElastiCache does not offer:
 ``elasticache_engine_versions``); with ``CacheParameterGroupNotFound`` an unknown parameter group
 (``InvalidParameterCombination`` when its family does not match the engine); with
-``InvalidParameterValue`` an AuthToken without transit encryption.
+``InvalidParameterValue`` an AuthToken without transit encryption. The tokens a ``ROTATE`` /
+``SET`` leave accepted: ``elasticache_auth_tokens``.
 
 Real AWS moves the group to ``modifying`` and back to ``available``; here the change is complete
 when the call returns (``ApplyImmediately`` or not), and shows in the member cache clusters.
@@ -26,6 +27,8 @@ from moto.core.utils import utcnow
 from moto.elasticache.exceptions import ReplicationGroupNotFound
 from moto.elasticache.responses import ElastiCacheResponse
 
+from local_aws.extensions.elasticache_auth_tokens import apply_update as apply_token_update
+from local_aws.extensions.elasticache_auth_tokens import check_update as check_token_update
 from local_aws.extensions.elasticache_engine_versions import check_engine_version
 from local_aws.extensions.elasticache_parameter_groups import (
     InvalidParameterCombination,
@@ -91,6 +94,8 @@ def apply() -> None:
                 )
         if strategy and strategy not in ("SET", "ROTATE", "DELETE"):
             raise InvalidParameterValue(f"Invalid AuthTokenUpdateStrategy: {strategy}.")
+        if token is not None:
+            check_token_update(group, token, strategy)
 
         # all checks passed: apply
         description = self._get_param("ReplicationGroupDescription")
@@ -120,6 +125,7 @@ def apply() -> None:
         if minor is not None:
             group.auto_minor_version_upgrade = minor
         if token is not None or strategy == "DELETE":
+            apply_token_update(group, token, strategy)
             group.auth_token_enabled = strategy != "DELETE"
             group.auth_token_last_modified_date = utcnow()
         sync_members(backend, group)

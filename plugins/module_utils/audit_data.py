@@ -6,6 +6,8 @@ resource with ``missing: true`` so the policy can name it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import resource
 
@@ -128,13 +130,18 @@ def bucket_resources(s3, names: list[str], log_delivery: list[str] = ()) -> list
     return out
 
 
-def secret_resources(secrets, prefix: str) -> list[dict]:
-    return [
-        resource(
-            "aws_secretsmanager_secret", s["Name"], {"id": s["Name"], "key_id": key_id(s.get("KmsKeyId"))}
-        )
-        for s in live_reads.secrets(secrets, prefix)
-    ]
+def secret_resources(secrets, prefix: str, max_age_days: dict | None = None) -> list[dict]:
+    """Each secret under ``prefix`` with its key; a secret with a maximum age (by its name after the
+    prefix) also with ``age_days``, the age of its current value (its AWSCURRENT version's CreatedDate)."""
+    out = []
+    now = datetime.now(UTC)
+    for s in live_reads.secrets(secrets, prefix):
+        after = {"id": s["Name"], "key_id": key_id(s.get("KmsKeyId"))}
+        if s["Name"][len(prefix) + 1 :] in (max_age_days or {}):
+            created = live_reads.current_version_created(secrets, s["Name"])
+            after["age_days"] = (now - created).total_seconds() / 86400 if created else None
+        out.append(resource("aws_secretsmanager_secret", s["Name"], after))
+    return out
 
 
 def log_group_resources(logs, prefix: str) -> list[dict]:

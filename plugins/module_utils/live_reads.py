@@ -206,6 +206,21 @@ def secrets(secretsmanager, prefix: str) -> list[dict]:
     return [s for s in listed.get("SecretList", []) if s["Name"].startswith(prefix + "/")]
 
 
+def current_version_created(secretsmanager, name: str):
+    """When the AWSCURRENT version of a secret was created (ListSecretVersionIds; never a value)."""
+    token = None
+    while True:
+        page = secretsmanager.list_secret_version_ids(
+            SecretId=name, **({"NextToken": token} if token else {})
+        )
+        for version in page.get("Versions", []):
+            if "AWSCURRENT" in version.get("VersionStages", []):
+                return version.get("CreatedDate")
+        token = page.get("NextToken")
+        if not token:
+            return None
+
+
 def log_groups(logs, prefix: str) -> list[dict]:
     return paginate(logs, "describe_log_groups", logGroupNamePrefix=prefix).get("logGroups", [])
 

@@ -71,6 +71,13 @@ options:
         type: list
         elements: str
       secret_prefix: {description: Secrets under this prefix (C(airflow/<env>)) must use the secrets key., type: str}
+      secret_max_age_days:
+        description:
+          - The maximum age in days of secrets under O(data.secret_prefix), by their name after the prefix (for
+            example C(db_master_password)). A secret whose current value (its C(AWSCURRENT) version) is older is a
+            finding (rotate it with C(playbooks/rotate_secrets.yml)).
+        type: dict
+        default: {}
       log_group_prefix: {description: Log groups under this prefix must use the logs key., type: str}
       min_log_retention_days:
         description: Every log group under O(data.log_group_prefix) must keep its events at least this many days (0 for no minimum).
@@ -209,7 +216,9 @@ def data_resources(module, data: dict) -> list[dict]:
             retrying_client(module, "s3"), data["buckets"], data["log_delivery_buckets"]
         )
     if data["secret_prefix"]:
-        out += audit_data.secret_resources(retrying_client(module, "secretsmanager"), data["secret_prefix"])
+        out += audit_data.secret_resources(
+            retrying_client(module, "secretsmanager"), data["secret_prefix"], data["secret_max_age_days"]
+        )
     if data["log_group_prefix"]:
         out += audit_data.log_group_resources(retrying_client(module, "logs"), data["log_group_prefix"])
     if data["dag_events"]:
@@ -254,6 +263,7 @@ def main():
                     buckets=dict(type="list", elements="str", default=[]),
                     log_delivery_buckets=dict(type="list", elements="str", default=[]),
                     secret_prefix=dict(type="str"),
+                    secret_max_age_days=dict(type="dict", default={}),
                     log_group_prefix=dict(type="str"),
                     min_log_retention_days=dict(type="int", default=0),
                     rds_monitoring_required=dict(type="bool", default=False),
@@ -323,6 +333,7 @@ def main():
             "rds_monitoring": bool((params["data"] or {}).get("rds_monitoring_required")),
             "dag_events": bool((params["data"] or {}).get("dag_events")),
             "execute_command_allowed": (params["compute"] or {}).get("execute_command_allowed", True),
+            "secret_max_age_days": (params["data"] or {}).get("secret_max_age_days") or {},
         },
         "resource_changes": resources,
     }

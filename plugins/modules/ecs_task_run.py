@@ -74,9 +74,23 @@ options:
     type: float
     default: 6
   once_per_revision:
-    description: Do nothing when the revision carries the C(pathwai:run-succeeded) tag of an earlier successful run.
+    description:
+      - Do nothing when the revision carries the C(pathwai:run-succeeded) tag of an earlier successful run.
+      - Ignored with O(command) (a command other than the revision's own always runs and is never recorded).
     type: bool
     default: true
+  command:
+    description:
+      - Run this command instead of the container's own (C(containerOverrides)), for example
+        C([rotate-fernet-key]) with the db migrate revision, which holds the database URL and the Fernet keys.
+      - The run is not recorded on the revision and never skipped.
+    type: list
+    elements: str
+    version_added: 0.1.0
+  container:
+    description: The container O(command) replaces the command of; the revision's first container when omitted.
+    type: str
+    version_added: 0.1.0
   tags:
     description: Tags of the task (added to the task definition's, which are propagated).
     type: dict
@@ -88,6 +102,16 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+- name: Re-encrypt every Fernet-encrypted value with the first key (the db migrate revision, another command)
+  pathwai.airflow_ecs.ecs_task_run:
+    cluster: airflow-prod
+    task_definition: airflow-prod-db-migrate
+    command: [rotate-fernet-key]
+    capacity_provider_strategy:
+      - {capacity_provider: FARGATE, weight: 1}
+    subnets: "{{ private_subnet_ids }}"
+    security_groups: ["{{ scheduler_sg_id }}"]
+
 - name: Run airflow db migrate once per revision, and wait for it
   pathwai.airflow_ecs.ecs_task_run:
     cluster: airflow-prod
@@ -175,6 +199,9 @@ def run_request(params: dict, definition_arn: str) -> dict:
         request["networkConfiguration"] = {"awsvpcConfiguration": vpc}
     if params.get("tags"):
         request["tags"] = tags_list({k: str(v) for k, v in params["tags"].items()}, lower=True)
+    if params.get("command"):
+        override = {"name": params["container"], "command": list(params["command"])}
+        request["overrides"] = {"containerOverrides": [override]}
     return request
 
 
@@ -185,7 +212,10 @@ def run(module, client) -> dict:
         module.fail_json(msg=f"Task definition {params['task_definition']} not found (no ACTIVE revision)")
     arn = definition["taskDefinitionArn"]
     previous = tags.get(RUN_SUCCEEDED_TAG)
-    if params["once_per_revision"] and previous:
+    once = params["once_per_revision"] and not params.get("command")
+    if params.get("command") and not params.get("container"):
+        params["container"] = definition["containerDefinitions"][0]["name"]
+    if once and previous:
         return dict(changed=False, skipped=True, task_arn=previous, task_definition_arn=arn)
     if module.check_mode:
         return dict(changed=True, skipped=False, task_arn=None, task_definition_arn=arn)
@@ -225,7 +255,8 @@ def run(module, client) -> dict:
         module.fail_json(
             msg=failure_message(task_arn, outcome, logs), failed_containers=outcome["failed"], **result
         )
-    retag(client, arn, {RUN_SUCCEEDED_TAG: task_arn}, [])
+    if not params.get("command"):
+        retag(client, arn, {RUN_SUCCEEDED_TAG: task_arn}, [])
     return dict(changed=True, skipped=False, **result)
 
 
@@ -250,6 +281,8 @@ def main():
         wait_timeout=dict(type="int", default=1800),
         poll_interval=dict(type="float", default=6),
         once_per_revision=dict(type="bool", default=True),
+        command=dict(type="list", elements="str"),
+        container=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
     )
     module = AnsibleAWSModule(

@@ -843,6 +843,155 @@ def test_event_mode_keeps_the_mass_delete_guard(deployed, running, report):
     stack.wait_for(lambda: len(list(dags.rglob("*.py"))) >= before, 60, "the DAGs put back", every=0.5)
 
 
+# ---- issue 19: secrets rotation on the running stack (helpers: tests/e2e/rotation.py) ----------
+
+# `slow` runs across the roll (its worker finishes it before stopping, and the api-server, rolled
+# last, still checks its token). `after` is queued during the roll with a token the api-server does
+# not check the same way until it is rolled too (the JWT rotation's window, README "Secrets
+# rotation"): refused, it is retried until the roll is over.
+SPAN_DAG = """
+import time
+from datetime import timedelta
+
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{dag_id}", schedule=None, catchup=False, tags=["e2e"])
+def build():
+    @task
+    def slow():
+        time.sleep(10)
+        return 1
+
+    @task(retries=8, retry_delay=timedelta(seconds=15))
+    def after(value):
+        return value
+
+    after(slow())
+
+
+build()
+"""
+
+
+def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, report):
+    """playbooks/rotate_secrets.yml rotates every kind at once against the deployed emulator while a
+    DAG run is under way; then AWS's part is played on the stand-ins in the order the run made it
+    happen (rotation.py): RDS takes the new password, ElastiCache accepts the new token beside the
+    old one, the services are rolled with their secrets read anew (one roll for the run's four),
+    `airflow rotate-fernet-key` runs as the one-off task, ElastiCache keeps only the new token. A
+    later run drops the old Fernet key; a process started with the secrets as they are then (the
+    new key alone) still reads a Variable and a Connection written before the rotation. At the end
+    PostgreSQL and Redis accept only the new credentials, the spanning run and a new one succeed,
+    and every component passed its own health check after the roll."""
+    import rotation
+
+    url, local = deployed["url"], running["local"]
+    defs = deployed["definitions"]
+    containers = {s: _container(defs[s]) for s in deployed["services"]}
+    readers = [s for s in deployed["services"] if containers[s].get("secrets")]
+    figures = report.setdefault("rotation", {})
+    roller = rotation.Roller(running, containers, running["procs"]["scheduler"].log.parent)
+    began = time.monotonic()
+    try:
+        api = _api(running)
+        variable = api.post(
+            api.base + "/api/v2/variables", json={"key": "e2e_rotation", "value": "kept"}, timeout=30
+        )
+        assert variable.status_code in (200, 201), variable.text
+        connection = {
+            "connection_id": "e2e_rotation",
+            "conn_type": "generic",
+            "extra": json.dumps({"region": "kept"}),
+        }
+        created = api.post(api.base + "/api/v2/connections", json=connection, timeout=30)
+        assert created.status_code in (200, 201), created.text
+        shorts = ("db_master_password", "redis_auth_token", "fernet_key", "jwt_secret", "api_secret_key")
+        old = {s: rotation.secret(url, s) for s in shorts}
+        _upload(url, "e2e_rotation_span", SPAN_DAG.format(dag_id="e2e_rotation_span"))
+        with ThreadPoolExecutor(1) as background:  # the run, while the DAG syncs
+            run = background.submit(rotation.playbook, url, ["db", "redis", "fernet", "jwt"], True)
+            stack.wait_for(
+                lambda: _get(api, "/api/v2/dags/e2e_rotation_span").status_code == 200, 180, "span DAG"
+            )
+            assert api.patch(
+                api.base + "/api/v2/dags/e2e_rotation_span", json={"is_paused": False}, timeout=30
+            ).ok
+            span = api.post(
+                api.base + "/api/v2/dags/e2e_rotation_span/dagRuns", json={"logical_date": None}, timeout=30
+            )
+            assert span.status_code == 200, span.text
+            span_run = f"/api/v2/dags/e2e_rotation_span/dagRuns/{span.json()['dag_run_id']}"
+            slow = f"{span_run}/taskInstances/slow"
+            stack.wait_for(lambda: _get(api, slow).json().get("state") == "running", 120, "the spanning task")
+            done = run.result()
+        assert done.returncode == 0, done.stdout[-4000:]
+        figures["playbook_actions"] = [
+            line.strip() for line in done.stdout.splitlines() if ": rotate (" in line
+        ]
+        new = {s: rotation.secret(url, s) for s in shorts}
+        assert all(new[s] != old[s] for s in shorts)
+        new_key, old_key = new["fernet_key"].split(",")
+        assert old_key == old["fernet_key"]
+        assert rotation.accepted_token_digests(url) == [rotation.digest(new["redis_auth_token"])]
+
+        # AWS's part, in the run's order: ModifyDBInstance; ROTATE; the rolls; the one-off
+        # re-encryption; SET.
+        rotation.rds_applies_password(local, "airflow", new["db_master_password"])
+        rotation.elasticache_rotates(local, old["redis_auth_token"], new["redis_auth_token"])
+        assert rotation.redis_accepts(local, old["redis_auth_token"])  # both while the tasks move over
+        assert rotation.redis_accepts(local, new["redis_auth_token"])
+        values = rotation.reread(url, deployed["secrets"])
+        figures["roll_healthy_after_s"] = roller.roll(readers, values)
+        # The api-server, rolled last so that the spanning task could finish against it, made a new
+        # certificate at start; the Execution API's callers read theirs at start (on ECS they trust the
+        # ALB's, which does not change): the proof starts them once more.
+        callers = [
+            s
+            for s in readers
+            if s != "api-server" and "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" in running["envs"][s]
+        ]
+        figures["callers_restarted_after_s"] = roller.roll(callers, values, last=())
+        rotation.reencrypt(_container(defs["db-migrate"]), values, local)
+        rotation.elasticache_sets(local, new["redis_auth_token"])
+        assert rotation.redis_accepts(local, new["redis_auth_token"])
+        assert not rotation.redis_accepts(local, old["redis_auth_token"])
+        sql = running["envs"]["scheduler"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        assert rotation.url_password(sql) == new["db_master_password"]
+        assert rotation.db_accepts(sql)
+        assert not rotation.db_accepts(rotation.with_password(sql, old["db_master_password"]))
+
+        def span_done():
+            state = _get(api, span_run).json()["state"]
+            return state if state in ("success", "failed") else None
+
+        api = _api(running)  # signed in again: the old session's token was signed with the old JWT secret
+        assert stack.wait_for(span_done, 300, "the run spanning the rotation", every=1) == "success"
+        tries = {
+            t["task_id"]: t["try_number"]
+            for t in _get(api, f"{span_run}/taskInstances").json()["task_instances"]
+        }
+        figures["span_run_tries"] = tries
+        assert tries["slow"] == 1, tries  # ran across the roll without a retry
+
+        # A later run drops the old Fernet key (the re-encryption is recorded on the secret).
+        dropped = rotation.playbook(url, ["fernet"], False)
+        assert dropped.returncode == 0 and "fernet: drop_old_key" in dropped.stdout, dropped.stdout[-3000:]
+        assert rotation.secret(url, "fernet_key") == new_key
+        after_drop = rotation.reread(url, deployed["secrets"])
+        assert rotation.airflow_reads(_container(defs["db-migrate"]), after_drop, local) == {
+            "variable": "kept",
+            "connection_extra": {"region": "kept"},
+        }
+        result = _run(api, "e2e_celery_1")
+        assert result["state"] == "success", (result, running["procs"]["worker"].tail())
+        for service in deployed["services"]:
+            assert running["procs"][service].alive(), service
+    finally:
+        figures["seconds"] = round(time.monotonic() - began, 1)
+        roller.stop_all()
+
+
 def test_poll_mode_fallback_within_60_s(deployed, running, api, report):
     """airflow_dags_delivery: poll, in the same run: the event-mode DAG sync stopped, the same
     program started without DAG_SYNC_QUEUE_URL; a DAG uploaded right after its first listing is

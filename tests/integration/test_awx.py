@@ -75,7 +75,15 @@ def test_configure_playbook_syntax_and_lint():
 def test_every_playbook_has_a_job_template():
     play = yaml.safe_load((ROOT / "awx" / "configure.yml").read_text())[0]
     templates = {t["playbook"]: t for t in play["vars"]["awx_templates"]}
-    expected = {"phase1_foundation", "phase2_data", "phase3_compute", "validate", "rollback", "destroy"}
+    expected = {
+        "phase1_foundation",
+        "phase2_data",
+        "phase3_compute",
+        "validate",
+        "rollback",
+        "destroy",
+        "rotate_secrets",
+    }
     assert set(templates) == {f"playbooks/{name}.yml" for name in expected}
     for playbook in templates:
         assert (ROOT / playbook).is_file(), playbook
@@ -83,3 +91,7 @@ def test_every_playbook_has_a_job_template():
     assert surveys["playbooks/phase3_compute.yml"] == {"compute_airflow_image"}
     assert surveys["playbooks/rollback.yml"] == {"rollback_service", "rollback_revision"}
     assert surveys["playbooks/destroy.yml"] == {"confirm"}
+    assert surveys["playbooks/rotate_secrets.yml"] == {"rotate_secrets_kinds", "rotate_secrets_force"}
+    scheduled = {p for p, t in templates.items() if "schedule" in t}
+    assert scheduled == {"playbooks/rotate_secrets.yml"}
+    assert "RRULE:FREQ=WEEKLY" in templates["playbooks/rotate_secrets.yml"]["schedule"]["rrule"]

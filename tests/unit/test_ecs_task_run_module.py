@@ -154,6 +154,22 @@ def test_once_per_revision_false_runs_every_time(module_runner, family, net):
     assert again["changed"] is True and again["task_arn"] != first["task_arn"]
 
 
+def test_a_command_override_runs_every_time_and_is_not_recorded(module_runner, family, aws_endpoint, net):
+    arn = register(module_runner, family)
+    module_runner("ecs_task_run", run_args(net, arn))
+    marker = tags_of(net, arn)[ecs_task_run.RUN_SUCCEEDED_TAG]
+    aws_endpoint.reset_calls()
+    ran = module_runner("ecs_task_run", run_args(net, arn, command=["rotate-fernet-key"]))
+    assert ran["changed"] is True and ran["skipped"] is False and ran["task_arn"] != marker
+    assert ran["exit_codes"] == {"db-migrate": 0}
+    assert writes(aws_endpoint) == ["RunTask"]
+    assert tags_of(net, arn)[ecs_task_run.RUN_SUCCEEDED_TAG] == marker
+    task = net["ecs"].describe_tasks(cluster=CLUSTER, tasks=[ran["task_arn"]])["tasks"][0]
+    assert task["overrides"]["containerOverrides"] == [
+        {"name": "db-migrate", "command": ["rotate-fernet-key"]}
+    ]
+
+
 def test_launch_type_and_default_security_group(module_runner, family, net):
     arn = register(module_runner, family)
     args = run_args(net, arn, launch_type="FARGATE", security_groups=None, tags={"purpose": "migrate"})
