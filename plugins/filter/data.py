@@ -10,6 +10,7 @@ import re
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import aws_rules
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.layer_names import names as layer_names
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.policy_documents import (
+    deny_without_tls,
     service_trust_policy,
     tls_only_statement,
 )
@@ -391,14 +392,7 @@ def dag_events_queue_policy(queue_arn: str, bucket: str, account_id: str) -> dic
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyWithoutTLS",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sqs:*",
-                "Resource": queue_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_without_tls("sqs:*", queue_arn),
             {
                 "Sid": "S3DagsBucketNotifications",
                 "Effect": "Allow",
@@ -418,16 +412,7 @@ def dlq_policy(queue_arn: str) -> dict:
     """The dead-letter queue's policy: nothing without TLS (SQS moves messages there itself)."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyWithoutTLS",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sqs:*",
-                "Resource": queue_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
+        "Statement": [deny_without_tls("sqs:*", queue_arn)],
     }
 
 

@@ -1,6 +1,6 @@
 # Copyright: pathwai.airflow_ecs contributors
 # Apache License 2.0
-"""Policy statements several layers write the same way: TLS-only access to a bucket, and the trust
+"""Policy statements several layers write the same way: TLS-only access to a bucket or queue, and the trust
 policy of a role an AWS service assumes for this account only (confused-deputy conditions)."""
 
 from __future__ import annotations
@@ -14,16 +14,21 @@ PUBLIC_ACCESS_BLOCKED = {
 }
 
 
-def tls_only_statement(bucket: str) -> dict:
-    """Deny every request to ``bucket`` and its objects that does not use TLS."""
+def deny_without_tls(action: str, resource) -> dict:
+    """Deny ``action`` on ``resource`` (an ARN or a list) to every request that does not use TLS."""
     return {
         "Sid": "DenyWithoutTLS",
         "Effect": "Deny",
         "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Action": action,
+        "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def tls_only_statement(bucket: str) -> dict:
+    """Deny every request to ``bucket`` and its objects that does not use TLS."""
+    return deny_without_tls("s3:*", [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"])
 
 
 def service_trust_policy(service: str, account_id: str, source_arn: str | None = None) -> dict:
