@@ -73,7 +73,8 @@ def render(data: dict) -> str:
     up = data.get("upload_to_visible")
     if up:
         rows.append(
-            f"upload -> visible ({len(up['seconds'])} DAGs): p50 {up['p50']:.1f} s, p95 {up['p95']:.1f} s, "
+            f"upload -> visible ({len(up['seconds'])} DAGs, {up.get('delivery', 'poll')}): "
+            f"p50 {up['p50']:.1f} s, p95 {up['p95']:.1f} s, "
             f"max {max(up['seconds']):.1f} s  {up['seconds']}"
             + (
                 f"; after {up.get('idle_cycles', 'idle')} idle sync cycles {up['after_idle_s']:.1f} s"

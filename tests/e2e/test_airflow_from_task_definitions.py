@@ -432,6 +432,7 @@ def test_uploaded_dags_become_visible_through_the_api(deployed, running, api, re
     assert {f"e2e_celery_{i}" for i in range(UPLOADS - 1)} <= listed
     report["upload_to_visible"] = {
         "seconds": seconds,
+        "delivery": "event (SQS)" if dag_sync_env.get("DAG_SYNC_QUEUE_URL") else "poll",
         "sync_interval": dag_sync_env.get("DAG_SYNC_INTERVAL", "30 (program default)"),
         "sync_jitter": dag_sync_env.get("DAG_SYNC_JITTER", "10 (program default)"),
         "sync_backoff": [dag_sync_env.get(f"DAG_SYNC_BACKOFF_{m}", "default") for m in ("MIN", "MAX")],
