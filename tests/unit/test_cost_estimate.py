@@ -142,7 +142,8 @@ def common(env: str, logs_gb: float, lcu: float, s3_gb: float, efs_gb: float, al
 
 
 def expected_dev() -> dict:
-    out = common("dev", logs_gb=10, lcu=1, s3_gb=10, efs_gb=1, alarms=14, days=30)
+    # 16 alarms: 2 of them on the DAG-events queue (event mode); prod has 20
+    out = common("dev", logs_gb=10, lcu=1, s3_gb=10, efs_gb=1, alarms=16, days=30)
     out.update(
         {
             ("data", "airflow-dev-db", "RDS db.t4g.medium Single-AZ"): H * 0.065,
@@ -170,7 +171,7 @@ def expected_dev() -> dict:
 def expected_prod(workers: int = 4) -> dict:
     # prod's inventory sets 50 GB of logs, 2 LCUs, 100 GB in S3, 5 GB on EFS, a 100 GB database,
     # 365 days of log retention.
-    out = common("prod", logs_gb=50, lcu=2, s3_gb=100, efs_gb=5, alarms=18, days=365)
+    out = common("prod", logs_gb=50, lcu=2, s3_gb=100, efs_gb=5, alarms=20, days=365)
     out.update(
         {
             ("data", "airflow-prod-db", "RDS db.r6g.large Multi-AZ"): 2 * H * 0.225,
