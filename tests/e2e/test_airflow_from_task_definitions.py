@@ -993,10 +993,12 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
         roller.stop_all()
 
 
-def test_poll_mode_fallback_within_60_s(deployed, running, api, report):
+def test_poll_mode_fallback_within_60_s(deployed, running, report):
     """airflow_dags_delivery: poll, in the same run: the event-mode DAG sync stopped, the same
     program started without DAG_SYNC_QUEUE_URL; a DAG uploaded right after its first listing is
-    timed to the REST API (one full polling period, the worst case)."""
+    timed to the REST API (one full polling period, the worst case). It runs after the rotation
+    test, which rolled the api-server (new JWT secret, new certificate): a new login."""
+    api = _api(running)
     env = {
         k: v
         for k, v in running["envs"]["dag-sync"].items()
