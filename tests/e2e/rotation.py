@@ -185,10 +185,10 @@ def _stop_as_ecs(proc, timeout: float = 120) -> None:
 class Roller:
     """Restarts services of the running stand-in stack with new secret values, one roll at a time."""
 
-    def __init__(self, running: dict, containers: dict[str, dict], logs: Path):
+    def __init__(self, running: dict, containers: dict[str, dict]):
         self.running = running
         self.containers = containers
-        self.procs = stack.Processes(logs)
+        self.procs = running["processes"]  # the run's: its fixture stops what a roll started
         self.rolls = 0
 
     def roll(
@@ -222,9 +222,6 @@ class Roller:
 
         stack.wait_for(healthy, 300, f"{service} healthy after the roll", every=1)
         return round(time.monotonic() - new.started, 1)
-
-    def stop_all(self) -> None:
-        self.procs.stop_all()
 
 
 READ_BACK = """

@@ -298,7 +298,15 @@ def _boot(deployed, report, base, procs):
 
     sampler = _Sampler({s: started[s].popen.pid for s in services})
     sampler.start()
-    return {"procs": started, "local": local, "envs": envs, "sampler": sampler, "defs": defs, "tls": tls}
+    return {
+        "procs": started,
+        "processes": procs,  # the fixture stops them all, those a later test starts again included
+        "local": local,
+        "envs": envs,
+        "sampler": sampler,
+        "defs": defs,
+        "tls": tls,
+    }
 
 
 class _Sampler(threading.Thread):
@@ -892,7 +900,7 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
     containers = {s: _container(defs[s]) for s in deployed["services"]}
     readers = [s for s in deployed["services"] if containers[s].get("secrets")]
     figures = report.setdefault("rotation", {})
-    roller = rotation.Roller(running, containers, running["procs"]["scheduler"].log.parent)
+    roller = rotation.Roller(running, containers)
     began = time.monotonic()
     try:
         api = _api(running)
@@ -988,9 +996,8 @@ def test_each_secret_kind_rotates_under_the_running_stack(deployed, running, rep
         assert result["state"] == "success", (result, running["procs"]["worker"].tail())
         for service in deployed["services"]:
             assert running["procs"][service].alive(), service
-    finally:
+    finally:  # the rolled processes keep running for the tests after this one (the fixture stops them)
         figures["seconds"] = round(time.monotonic() - began, 1)
-        roller.stop_all()
 
 
 def test_poll_mode_fallback_within_60_s(deployed, running, report):
