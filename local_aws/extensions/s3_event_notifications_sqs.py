@@ -25,7 +25,6 @@ PutBucketNotificationConfiguration. Where it departs from AWS
 - **Filter rules**: S3 takes ``prefix``/``suffix`` in any case, an empty value included, and
   answers ``Prefix``/``Suffix`` (what community.aws.s3_bucket_notification sends and compares);
   moto crashed (HTTP 500) on ``Prefix`` or an empty value and matched lower case only.
-- **Delivery delay**: a queue's ``DelaySeconds`` holds S3's events back as it holds any message.
 - **Validation**: PutBucketNotificationConfiguration sends the test event to every queue and
   fails with ``InvalidArgument`` "Unable to validate the following destination configurations"
   (the configuration unchanged) when one cannot be delivered; later events that cannot be
@@ -34,6 +33,7 @@ PutBucketNotificationConfiguration. Where it departs from AWS
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import re
@@ -160,11 +160,12 @@ def policy_allows(policy: Any, actions: list[str], resource: str, context: dict[
     return True
 
 
-def _queue(account_id: str, arn: str):
+def _queue(arn: str):
+    """The queue of ``arn`` in its own account and region (None when it does not exist)."""
     from moto.sqs.models import sqs_backends
 
-    region = arn.split(":")[3]
-    return sqs_backends[account_id][region].queues.get(arn.split(":")[-1])
+    _, _, _, region, account_id, name = arn.split(":")
+    return sqs_backends[account_id][region].queues.get(name)
 
 
 def _key_usable(account_id: str, queue, context: dict[str, str]) -> bool:
@@ -185,29 +186,40 @@ def _key_usable(account_id: str, queue, context: dict[str, str]) -> bool:
     return policy_allows(key.policy, ["kms:GenerateDataKey", "kms:Decrypt"], key.arn, context)
 
 
-def deliverable(account_id: str, bucket: FakeBucket, arn: str) -> bool:
-    """Whether S3 may send to the queue ``arn`` for ``bucket``: it exists, its policy admits S3
-    for this bucket and account, and S3 can use its KMS key."""
-    queue = _queue(account_id, arn)
+def deliverable(account_id: str, bucket: FakeBucket, arn: str):
+    """The queue ``arn`` when S3 may send to it for ``bucket`` (it exists, its policy admits S3 for
+    this bucket and account, and S3 can use its KMS key), else None."""
+    queue = _queue(arn)
     if queue is None:
-        return False
+        return None
     context = {"aws:SourceArn": bucket.arn, "aws:SourceAccount": bucket.account_id}
     if not policy_allows(queue.policy, ["sqs:SendMessage"], queue.queue_arn, context):
-        return False
-    return _key_usable(account_id, queue, context)
+        return None
+    return queue if _key_usable(account_id, queue, context) else None
 
 
 def _send(account_id: str, bucket: FakeBucket, arn: str, body: dict) -> bool:
-    if not deliverable(account_id, bucket, arn):
+    queue = deliverable(account_id, bucket, arn)
+    if queue is None:
         return False
-    queue = _queue(account_id, arn)
     from moto.sqs.models import sqs_backends
 
-    # The queue's own DelaySeconds applies, as to any message sent to it.
-    sqs_backends[account_id][queue.region].send_message(
-        queue_name=queue.name, message_body=json.dumps(body), delay_seconds=int(queue.delay_seconds or 0)
-    )
+    backend = sqs_backends[queue.account_id][queue.region]
+    backend.send_message(queue_name=queue.name, message_body=json.dumps(body))
     return True
+
+
+class _WithoutQueues:
+    """``bucket`` as moto's own senders see it: its notification configuration without the queues
+    (sent above). A view per call, not a change to the shared bucket: the server is threaded."""
+
+    def __init__(self, bucket: Any):
+        self._bucket = bucket
+        self.notification_configuration = copy.copy(bucket.notification_configuration)
+        self.notification_configuration.queue = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bucket, name)
 
 
 def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
@@ -218,25 +230,15 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
     for notification in config.queue:
         if notification.matches(event_name, key.name):
             _send(account_id, bucket, notification.arn, s3_event(event_name, bucket, key, notification.id))
-    queues = config.queue
-    config.queue = []
-    try:
-        _original_send_event(account_id, event_name, bucket, key)
-    finally:
-        config.queue = queues
+    _original_send_event(account_id, event_name, _WithoutQueues(bucket), key)
 
 
 def send_test_event(account_id: str, bucket: Any) -> None:
-    failed = [arn for arn in dict.fromkeys(n.arn for n in bucket.notification_configuration.queue)]
-    failed = [arn for arn in failed if not _send(account_id, bucket, arn, test_event(bucket))]
+    arns = list(dict.fromkeys(n.arn for n in bucket.notification_configuration.queue))
+    failed = [arn for arn in arns if not _send(account_id, bucket, arn, test_event(bucket))]
     if failed:
         raise UnableToValidateDestinations(failed)
-    queues = bucket.notification_configuration.queue
-    bucket.notification_configuration.queue = []
-    try:
-        _original_send_test_event(account_id, bucket)
-    finally:
-        bucket.notification_configuration.queue = queues
+    _original_send_test_event(account_id, _WithoutQueues(bucket))
 
 
 def set_notification_configuration(self: FakeBucket, notification_config: dict[str, Any] | None) -> None:

@@ -17,7 +17,7 @@ def sqs_event_statement(key: dict, account: str, region: str, prefix: str) -> di
     """S3 sending event notifications to our SSE-KMS DAG-events queue (and SQS moving them to its
     dead-letter queue): S3 calls KMS itself, so the grant is limited by the source account and by
     the queue the data key is for (SQS's encryption context ``aws:sqs:arn``)."""
-    queue = names(prefix)["dag_events_queue"]
+    queues = [names(prefix)[q] for q in ("dag_events_queue", "dag_events_dlq")]
     return {
         "Sid": "AllowS3EventNotificationsToDagEventsQueue",
         "Effect": "Allow",
@@ -25,13 +25,15 @@ def sqs_event_statement(key: dict, account: str, region: str, prefix: str) -> di
         "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
         "Resource": "*",
         "Condition": {
-            "StringEquals": {"aws:SourceAccount": account},
-            "StringLike": {"kms:EncryptionContext:aws:sqs:arn": f"arn:aws:sqs:{region}:{account}:{queue}*"},
+            "StringEquals": {
+                "aws:SourceAccount": account,
+                "kms:EncryptionContext:aws:sqs:arn": [f"arn:aws:sqs:{region}:{account}:{q}" for q in queues],
+            },
         },
     }
 
 
-def key_policy(purpose: str, key: dict, account: str, region: str, prefix: str = "") -> dict:
+def key_policy(purpose: str, key: dict, account: str, region: str, prefix: str) -> dict:
     """kms:* for the account root only (IAM grants narrower rights), and the service that encrypts
     with the key: limited by kms:ViaService, by the log-group encryption context, or by the source
     account, whichever the purpose's entry of ``kms_keys`` names."""

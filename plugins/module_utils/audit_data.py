@@ -10,6 +10,11 @@ from datetime import UTC, datetime
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.audit_live import resource
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.secret_rotation import (
+    CURRENT,
+    age_days,
+    stages,
+)
 
 
 def key_id(reference: str | None) -> str | None:
@@ -138,8 +143,8 @@ def secret_resources(secrets, prefix: str, max_age_days: dict | None = None) -> 
     for s in live_reads.secrets(secrets, prefix):
         after = {"id": s["Name"], "key_id": key_id(s.get("KmsKeyId"))}
         if s["Name"][len(prefix) + 1 :] in (max_age_days or {}):
-            created = live_reads.current_version_created(secrets, s["Name"])
-            after["age_days"] = (now - created).total_seconds() / 86400 if created else None
+            current = stages(live_reads.secret_versions(secrets, s["Name"])).get(CURRENT, {})
+            after["age_days"] = age_days(current.get("CreatedDate"), now)
         out.append(resource("aws_secretsmanager_secret", s["Name"], after))
     return out
 
@@ -172,7 +177,6 @@ def _queue_resource(found: dict | None, name: str) -> dict:
             "key_id": key_id(found.get("KmsMasterKeyId")),
             "policy": found.get("Policy") or {},
             "dead_letter_target": redrive.get("deadLetterTargetArn"),
-            "max_receive_count": int(redrive.get("maxReceiveCount", 0)),
         },
     )
 

@@ -177,7 +177,7 @@ def _bucket_details(s3, name: str) -> dict:
 
 
 def queue(sqs, name: str) -> dict | None:
-    """An SQS queue's attributes (``Policy`` and ``RedrivePolicy`` parsed), or None."""
+    """An SQS queue's attributes (``Policy`` and ``RedrivePolicy`` parsed) and its ``QueueUrl``, or None."""
     try:
         url = sqs.get_queue_url(QueueName=name, aws_retry=True)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"], aws_retry=True)[
@@ -187,7 +187,7 @@ def queue(sqs, name: str) -> dict | None:
         return None
     for key in ("Policy", "RedrivePolicy"):
         attributes[key] = _json(attributes[key]) if attributes.get(key) else None
-    return attributes
+    return {**attributes, "QueueUrl": url}
 
 
 def bucket_notifications(s3, name: str) -> dict:
@@ -206,19 +206,18 @@ def secrets(secretsmanager, prefix: str) -> list[dict]:
     return [s for s in listed.get("SecretList", []) if s["Name"].startswith(prefix + "/")]
 
 
-def current_version_created(secretsmanager, name: str):
-    """When the AWSCURRENT version of a secret was created (ListSecretVersionIds; never a value)."""
-    token = None
+def secret_versions(secretsmanager, name: str) -> list[dict]:
+    """Every version of a secret that carries a staging label (ListSecretVersionIds page by page:
+    botocore has no paginator for it; never a value)."""
+    versions, token = [], None
     while True:
         page = secretsmanager.list_secret_version_ids(
-            SecretId=name, **({"NextToken": token} if token else {})
+            SecretId=name, **({"NextToken": token} if token else {}), aws_retry=True
         )
-        for version in page.get("Versions", []):
-            if "AWSCURRENT" in version.get("VersionStages", []):
-                return version.get("CreatedDate")
+        versions += page.get("Versions", [])
         token = page.get("NextToken")
         if not token:
-            return None
+            return versions
 
 
 def log_groups(logs, prefix: str) -> list[dict]:

@@ -122,11 +122,11 @@ def policy_context(v: dict, stand: _Stand | None = None) -> dict:
         "secret_arns": _secret_arns(v, stand),
         "dag_sync_metric_namespace": v["compute_dag_sync_metric_namespace"],
         "dag_events": cf.dag_events_context(
-            v.get("compute_dags_delivery", "poll"),
+            v["compute_dags_delivery"],
             v["compute_region"],
             _account(v),
             layer_names.names(prefix)["dag_events_queue"],
-            v.get("compute_dag_sync_reconcile_interval", 300),
+            v["compute_dag_sync_reconcile_interval"],
         ),
     }
 

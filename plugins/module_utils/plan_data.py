@@ -513,12 +513,13 @@ def _dag_events(v: dict) -> list[dict]:
         ),
     ]
     for target, document in policies.items():
+        sources = {"PolicyDocument": "data_dags_bucket_name"} if target == DAG_EVENTS_ID else None
         out.append(
             resource(
                 "AWS::SQS::QueuePolicy",
                 f"{target}Policy",
                 {"Queues": [ref(target)], "PolicyDocument": document},
-                {"PolicyDocument": "data_dags_bucket_name"},
+                sources,
             )
         )
     return out
@@ -576,8 +577,9 @@ def data_policies(v: dict) -> list[dict]:
         name = names[policy["Bucket"]["Ref"]]
         document = policy["PolicyDocument"]
         out.append({"name": f"{name} bucket policy", "kind": "resource", "document": document})
-    queues = {r["id"]: r["properties"]["QueueName"] for r in _dag_events(v) if r["type"] == "AWS::SQS::Queue"}
-    for policy in (r for r in _dag_events(v) if r["type"] == "AWS::SQS::QueuePolicy"):
+    events = _dag_events(v)
+    queues = {r["id"]: r["properties"]["QueueName"] for r in events if r["type"] == "AWS::SQS::Queue"}
+    for policy in (r for r in events if r["type"] == "AWS::SQS::QueuePolicy"):
         name = f"{queues[policy['properties']['Queues'][0]['Ref']]} queue policy"
         out.append({"name": name, "kind": "resource", "document": policy["properties"]["PolicyDocument"]})
     for role in (r["properties"] for r in _rds(v) if r["type"] == "AWS::IAM::Role"):

@@ -350,8 +350,7 @@ def _dag_events(live: Live) -> None:
             if redrive
             else None,
         }
-        url = sqs.get_queue_url(QueueName=name, aws_retry=True)["QueueUrl"]
-        live.add("AWS::SQS::Queue", logical, props, url, found.get("QueueArn"))
+        live.add("AWS::SQS::Queue", logical, props, found["QueueUrl"], found.get("QueueArn"))
         if found.get("Policy"):
             live.add(
                 "AWS::SQS::QueuePolicy",

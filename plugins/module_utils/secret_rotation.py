@@ -23,13 +23,12 @@ key alone (dropping the old one).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.managed_secret import generate
 
 PENDING, CURRENT = "AWSPENDING", "AWSCURRENT"
 REENCRYPTED = "AIRFLOW_ECS_REENCRYPTED"
-ACTIONS = ("none", "rotate", "resume", "reencrypt", "drop_old_key")
 
 
 def stages(versions: list[dict]) -> dict[str, dict]:
@@ -47,11 +46,10 @@ def state(versions: list[dict]) -> str:
 
 
 def age_days(created, now: datetime) -> float | None:
+    """Days since ``created`` (a datetime, as botocore parses CreatedDate), unrounded."""
     if created is None:
         return None
-    if isinstance(created, (int, float)):
-        created = datetime.fromtimestamp(created, tz=UTC)
-    return round((now - created).total_seconds() / 86400, 3)
+    return (now - created).total_seconds() / 86400
 
 
 def fernet_keys(value: str) -> list[str]:

@@ -23,7 +23,9 @@ description:
     The value is generated inside the module and never returned.
   - O(step=apply) hands the first secret's C(AWSPENDING) value to RDS (C(ModifyDBInstance) C(MasterUserPassword),
     C(ApplyImmediately)) or ElastiCache (C(ModifyReplicationGroup) C(AuthToken) with
-    O(auth_token_update_strategy)) and waits until the instance or group is C(available) again.
+    O(auth_token_update_strategy)) and waits until the instance or group is C(available) with the change no
+    longer pending (C(PendingModifiedValues) without C(MasterUserPassword) or C(AuthTokenStatus)); right after
+    the call AWS may still report C(available).
   - O(step=promote) moves C(AWSCURRENT) to the pending version (C(UpdateSecretVersionStage); Secrets Manager
     moves C(AWSPREVIOUS) to the old one). O(step=finish) removes C(AWSPENDING); with O(mark_reencrypted) it first
     labels the current Fernet key version C(AIRFLOW_ECS_REENCRYPTED).
@@ -138,18 +140,19 @@ reencrypt:
   type: bool
 services:
   description: The services of O(cluster) whose task definitions name one of O(consumer_secrets).
-  returned: with O(cluster)
+  returned: with O(cluster), when RV(action) is not C(none)
   type: list
   elements: str
 values:
   description: The endpoints the connection secrets are composed from (C(db_host), C(db_port), C(redis_host), C(redis_port)).
-  returned: with O(rds_instance_identifier) or O(replication_group_id)
+  returned: with O(rds_instance_identifier) or O(replication_group_id), when RV(action) is not C(none)
   type: dict
 """
 
 from datetime import UTC, datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.pathwai.airflow_ecs.plugins.module_utils import live_reads
 from ansible_collections.pathwai.airflow_ecs.plugins.module_utils.common import (
     paginate,
     poll,
@@ -174,6 +177,18 @@ class RotationError(Exception):
     pass
 
 
+def _password_applied(instance: dict) -> bool:
+    pending = instance.get("PendingModifiedValues") or {}
+    return instance.get("DBInstanceStatus") == "available" and "MasterUserPassword" not in pending
+
+
+def _token_applied(group: dict) -> bool:
+    """ElastiCache reports the token change as PendingModifiedValues.AuthTokenStatus (SETTING,
+    ROTATING) until it is in force."""
+    pending = group.get("PendingModifiedValues") or {}
+    return group.get("Status") == "available" and "AuthTokenStatus" not in pending
+
+
 class Rotation:
     def __init__(self, module):
         self.module = module
@@ -184,16 +199,7 @@ class Rotation:
         self.order = self.specs[1:] + self.specs[:1]
 
     def versions(self, name: str) -> list[dict]:
-        """Every version with a staging label (ListSecretVersionIds, page by page: botocore has no paginator)."""
-        versions, token = [], None
-        while True:
-            page = self.sm.list_secret_version_ids(
-                SecretId=name, **({"NextToken": token} if token else {}), aws_retry=True
-            )
-            versions += page.get("Versions", [])
-            token = page.get("NextToken")
-            if not token:
-                return versions
+        return live_reads.secret_versions(self.sm, name)
 
     def value(self, name: str, stage: str = CURRENT) -> str:
         return self.sm.get_secret_value(SecretId=name, VersionStage=stage, aws_retry=True)["SecretString"]
@@ -207,7 +213,7 @@ class Rotation:
             "state": state(versions),
             "generate": spec["generate"],
             "version_created": current["CreatedDate"].isoformat() if current.get("CreatedDate") else None,
-            "age_days": age,
+            "age_days": None if age is None else round(age, 3),
             "max_age_days": spec["max_age_days"],
             "due": self.params["force"] or (age is not None and age > spec["max_age_days"]),
         }
@@ -229,18 +235,18 @@ class Rotation:
             due=any(r["due"] for r in rows),
             reencrypt=reencrypts(rows, action),
         )
-        if self.params["cluster"]:
-            result["services"] = self.consumers()
-        values = self.endpoints()
-        if values:
-            result["values"] = values
+        if action != "none":  # what the run will roll and compose (the weekly no-op reads none of it)
+            if self.params["cluster"]:
+                result["services"] = self.consumers()
+            values = self.endpoints()
+            if values:
+                result["values"] = values
         return result
 
     def consumers(self) -> list[str]:
-        """The services whose task definitions name one of the consumer secrets (by ARN or name)."""
-        refs = []
-        for name in self.params["consumer_secrets"]:
-            refs += [name, self.sm.describe_secret(SecretId=name, aws_retry=True)["ARN"]]
+        """The services whose task definitions name one of the consumer secrets: by name, or by ARN
+        (``arn:...:secret:<name>-<6 characters>``, with a ``:json-key:...`` suffix or not)."""
+        names = self.params["consumer_secrets"]
         ecs = retrying_client(self.module, "ecs")
         cluster = self.params["cluster"]
         arns = paginate(ecs, "list_services", cluster=cluster).get("serviceArns", [])
@@ -252,19 +258,13 @@ class Rotation:
             for service in described["services"]:
                 family = service["taskDefinition"]
                 if family not in definitions:
-                    definitions[family] = ecs.describe_task_definition(taskDefinition=family, aws_retry=True)[
-                        "taskDefinition"
-                    ]
+                    definitions[family] = live_reads.task_definition(ecs, family) or {}
                 named = [
                     s["valueFrom"]
-                    for c in definitions[family]["containerDefinitions"]
+                    for c in definitions[family].get("containerDefinitions", [])
                     for s in c.get("secrets", [])
                 ]
-                if any(
-                    v == ref or v.startswith(ref + ":") or v.startswith(ref + "-")
-                    for v in named
-                    for ref in refs
-                ):
+                if any(v == name or f":secret:{name}-" in v for v in named for name in names):
                     found.append(service["serviceName"])
         return sorted(found)
 
@@ -281,15 +281,11 @@ class Rotation:
 
     def db_instance(self) -> dict:
         rds = retrying_client(self.module, "rds")
-        identifier = self.params["rds_instance_identifier"]
-        return rds.describe_db_instances(DBInstanceIdentifier=identifier, aws_retry=True)["DBInstances"][0]
+        return live_reads.db_instance(rds, self.params["rds_instance_identifier"]) or {}
 
     def replication_group(self) -> dict:
         cache = retrying_client(self.module, "elasticache")
-        group_id = self.params["replication_group_id"]
-        return cache.describe_replication_groups(ReplicationGroupId=group_id, aws_retry=True)[
-            "ReplicationGroups"
-        ][0]
+        return live_reads.replication_group(cache, self.params["replication_group_id"]) or {}
 
     def begin(self) -> dict:
         lead_state = state(self.versions(self.specs[0]["name"]))
@@ -324,9 +320,9 @@ class Rotation:
                 ApplyImmediately=True,
                 aws_retry=True,
             )
-            poll(
-                self.db_instance, lambda i: i["DBInstanceStatus"] == "available", timeout, f"RDS {identifier}"
-            )
+            # Right after the call RDS may still say `available`: the password is applied when it is
+            # no longer pending (PendingModifiedValues.MasterUserPassword) and the instance is available.
+            poll(self.db_instance, _password_applied, timeout, f"RDS {identifier}")
         elif self.params["replication_group_id"]:
             cache = retrying_client(self.module, "elasticache")
             group_id = self.params["replication_group_id"]
@@ -337,7 +333,7 @@ class Rotation:
                 ApplyImmediately=True,
                 aws_retry=True,
             )
-            poll(self.replication_group, lambda g: g["Status"] == "available", timeout, f"Redis {group_id}")
+            poll(self.replication_group, _token_applied, timeout, f"Redis {group_id}")
         else:
             raise RotationError("step=apply needs rds_instance_identifier or replication_group_id")
         return dict(changed=True)

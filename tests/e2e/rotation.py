@@ -16,11 +16,9 @@ No value is printed: assertions compare values, messages name secrets.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -169,19 +167,6 @@ def local_secrets(container: dict, values: dict[str, str], local) -> dict[str, s
     return out
 
 
-def _stop_as_ecs(proc, timeout: float = 120) -> None:
-    """SIGTERM to the task's main process (ECS signals the container's PID 1, not its children), then
-    what is left of its process group once it has exited."""
-    if proc.alive():
-        os.kill(proc.popen.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.popen.wait(timeout=timeout)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.popen.pid, signal.SIGKILL)
-    if proc.popen.poll() is None:
-        proc.popen.wait(timeout=10)
-
-
 class Roller:
     """Restarts services of the running stand-in stack with new secret values, one roll at a time."""
 
@@ -208,7 +193,7 @@ class Roller:
         old = self.running["procs"][service]
         env = dict(self.running["envs"][service])
         env.update(local_secrets(self.containers[service], values, self.running["local"]))
-        _stop_as_ecs(old)
+        self.procs.stop(old, timeout=120, group=False)  # ECS signals the container's PID 1
         new = self.procs.start(
             f"{service}.roll{self.rolls}", list(old.popen.args), env, cwd=self.running["local"].home
         )
@@ -247,7 +232,7 @@ def airflow_reads(migrate: dict, values: dict[str, str], local) -> dict:
 def reencrypt(migrate: dict, values: dict[str, str], local) -> None:
     """The one-off task: ``airflow rotate-fernet-key`` with the db migrate definition's environment,
     on its read-only root (a task of its own)."""
-    task = local.for_task(local.task_root / "rotate-fernet-key")
+    task = local.for_task("rotate-fernet-key")
     env, _ = stack.container_env(migrate, values, task)
     done = subprocess.run(
         stack.sandboxed(stack.local_argv(["airflow", "rotate-fernet-key"]), migrate, task),

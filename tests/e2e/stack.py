@@ -76,11 +76,6 @@ def render(data: dict) -> str:
             f"upload -> visible ({len(up['seconds'])} DAGs, {up.get('delivery', 'poll')}): "
             f"p50 {up['p50']:.1f} s, p95 {up['p95']:.1f} s, "
             f"max {max(up['seconds']):.1f} s  {up['seconds']}"
-            + (
-                f"; after {up.get('idle_cycles', 'idle')} idle sync cycles {up['after_idle_s']:.1f} s"
-                if "after_idle_s" in up
-                else ""
-            )
         )
     events = data.get("event_mode") or {}
     for kind in ("new", "changed", "deleted"):
@@ -247,10 +242,12 @@ class Processes:
         self.procs.append(proc)
         return proc
 
-    def stop(self, proc: Proc, timeout: float = 60) -> None:
+    def stop(self, proc: Proc, timeout: float = 60, group: bool = True) -> None:
+        """SIGTERM to the process group (``group=False``: to the main process only, as ECS signals a
+        container's PID 1), then SIGKILL to what is left of the group once it has exited."""
         if proc.popen.poll() is None:
             try:
-                os.killpg(proc.popen.pid, signal.SIGTERM)
+                (os.killpg if group else os.kill)(proc.popen.pid, signal.SIGTERM)
             except ProcessLookupError:
                 return
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -356,12 +353,14 @@ class Local:
     ca_file: Path
     ports: dict[str, int]
     api_cert: Path | None = None  # the api-server's per-task certificate (its AIRFLOW__API__SSL_CERT)
-    task: Path | None = None  # one task's own folder (its scratch volumes), None for the shared view
-    task_root: Path | None = None  # where the tasks' own folders are
+    tasks: Path | None = None  # where each task's own folder (its scratch volumes) is made
+    task: Path | None = None  # one task's own folder, None for the shared view
 
-    def for_task(self, folder: Path) -> Local:
-        folder.mkdir(parents=True, exist_ok=True)
-        return replace(self, task=folder)
+    def for_task(self, name: str) -> Local:
+        """The view of one task (``name``): its own /tmp and scratch volumes under ``tasks``."""
+        assert self.tasks is not None
+        (self.tasks / name).mkdir(parents=True, exist_ok=True)
+        return replace(self, task=self.tasks / name)
 
     @property
     def tmp(self) -> Path | None:

@@ -196,6 +196,7 @@ def _boot(deployed, report, base, procs):
         home=base / "home",
         ca_file=tls["ca"],
         ports={"postgresql": pg_port, "redis": redis_port},
+        tasks=base / "tasks",
     )
     # The api-server's certificate, made by its entry point at start (the deployed definition says where).
     api_container = _container(defs["api-server"])
@@ -203,12 +204,11 @@ def _boot(deployed, report, base, procs):
         "AIRFLOW__API__SSL_CERT"
     )
     assert api_cert and api_container.get("entryPoint"), "the deployed api-server does not serve TLS"
-    local.api_cert = stack.Path(local.for_task(base / "tasks" / "api-server").path(api_cert))
+    local.api_cert = stack.Path(local.for_task("api-server").path(api_cert))
     local.dags.mkdir()
     stack.image_home(local.home)
     changed: dict = {}
-    local.task_root = base / "tasks"
-    tasks = {s: local.for_task(local.task_root / s) for s in [*deployed["services"], "db-migrate"]}
+    tasks = {s: local.for_task(s) for s in [*deployed["services"], "db-migrate"]}
 
     def env_of(service):
         dockerfile = (
@@ -409,7 +409,7 @@ def test_every_container_runs_on_a_read_only_root(deployed, running):
     for service in deployed["services"]:
         container = _container(deployed["definitions"][service])
         assert container["readonlyRootFilesystem"] is True and container["user"], service
-        local = running["local"].for_task(running["local"].task_root / service)
+        local = running["local"].for_task(service)
         writable = {str(target) for _, target in stack.writable_binds(container, local)}
         places = sorted({str(local.home), str(local.dags), str(stack.ROOT), "/etc", *writable})
         argv = stack.inside(running["procs"][service].popen.pid, [stack.sys_python(), "-c", PROBE, *places])
@@ -453,18 +453,6 @@ def _percentiles(figures: dict) -> None:
     ordered = sorted(figures["seconds"])
     figures["p50"] = statistics.median(ordered)
     figures["p95"] = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def _idle_cycles(log: Path) -> int:
-    """How many cycles in a row, up to now, the DAG sync program found nothing to do."""
-    streak = 0
-    for line in log.read_text(errors="replace").splitlines():
-        if not line.startswith("{"):
-            continue
-        event = json.loads(line)
-        if event.get("event") == "cycle":
-            streak = streak + 1 if event.get("result") == "noop" else 0
-    return streak
 
 
 def _run(api, dag_id: str, timeout: float = 240) -> dict:
@@ -621,34 +609,6 @@ def test_a_task_routed_to_the_second_queue_runs_on_the_second_pool(deployed, run
     assert result["tasks"]["routed"]["hostname"] == f"{second}-task", result
     assert "e2e_routed" in running["procs"][second].log.read_text(errors="replace")
     assert "e2e_routed" not in running["procs"][first].log.read_text(errors="replace")
-
-
-def test_a_dag_uploaded_after_an_idle_spell_shows_within_the_promise(deployed, running, api, report):
-    """The first DAG after a quiet spell: the sync program has found nothing for more cycles than
-    its back-off threshold (5 by default), as on a stack nobody touched for a few minutes."""
-    if _event_mode(running):
-        pytest.skip(
-            "event mode: the DAG sync long-polls SQS without back-off, so a quiet spell cannot delay the "
-            "first DAG after it; the poll-mode fallback is measured by test_poll_mode_fallback_within_60_s"
-        )
-    sync = running["procs"]["dag-sync"]
-    idle_after = int(running["envs"]["dag-sync"].get("DAG_SYNC_BACKOFF_AFTER", 5))
-    idle = f"{idle_after + 1} idle sync cycles"
-    stack.wait_for(lambda: _idle_cycles(sync.log) > idle_after, 600, idle, every=2)
-    uploaded = _upload(deployed["url"], "e2e_after_idle", PLAIN_DAG.format(dag_id="e2e_after_idle"))
-    stack.wait_for(
-        lambda: sync.alive() and _get(api, "/api/v2/dags/e2e_after_idle").status_code == 200,
-        180,
-        "e2e_after_idle in /api/v2/dags",
-        every=0.5,
-    )
-    figures = report["upload_to_visible"]
-    figures["after_idle_s"] = round(time.monotonic() - uploaded, 1)
-    figures["idle_cycles"] = idle_after + 1
-    figures["seconds"].append(figures["after_idle_s"])
-    _percentiles(figures)
-    assert figures["after_idle_s"] <= P95_LIMIT, figures
-    assert figures["p95"] <= P95_LIMIT, figures
 
 
 IDLE_WINDOW = 30.0

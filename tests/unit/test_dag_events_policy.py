@@ -31,7 +31,6 @@ KEPT = [
         key_id="s3",
         policy=dag_events_queue_policy(QUEUE_ARN, BUCKET, ACCOUNT),
         dead_letter_target=DLQ_ARN,
-        max_receive_count=5,
         role="dag_events",
         source_bucket=BUCKET,
         account=ACCOUNT,

@@ -53,7 +53,7 @@ def test_subnets_endpoints_and_keys(env, plan_export):
     assert len(keys) == 7 and all(k["EnableKeyRotation"] for k in keys.values())
     region = inventory.get("airflow_region", "us-east-1")
     expected = key_policy(
-        "rds", {"service_principal": "rds.amazonaws.com", "via_service": "rds"}, "111122223333", region
+        "rds", {"service_principal": "rds.amazonaws.com", "via_service": "rds"}, "111122223333", region, ""
     )
     if not inventory.get("airflow_account_id"):
         assert keys["KmsRds"]["KeyPolicy"] == expected
